@@ -43,7 +43,17 @@ export interface StepDefinition<S extends TSchema = TSchema, R = unknown> {
    * Called with the validated params before the stage runs.
    */
   inputs?(params: Static<S>, ctx: InputsContext): readonly string[] | Promise<readonly string[]>;
+  /**
+   * Cross-checks that JSON Schema cannot express (e.g. a grid naming an architecture that is not declared).
+   * Paths are relative to the stage's `with:` block. Runs at validation time, before any stage.
+   */
+  check?(params: Static<S>, ctx: InputsContext): readonly StepCheckIssue[];
   run(ctx: StepContext, params: Static<S>): Promise<StepResult<R>>;
+}
+
+export interface StepCheckIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
 }
 
 /** What `inputs()` can see: the resolved configuration, not the services. */

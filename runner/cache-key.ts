@@ -1,0 +1,62 @@
+/**
+ * A stage's cache key: everything that can change its result. Input files are hashed by content (memoised by
+ * size and mtime in the store, so a second run over 100k files only stats them).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PipelineConfig, StageConfig } from './config/pipeline-config.ts';
+import { hashValue } from './hash.ts';
+import type { InputsContext } from './step.ts';
+
+export interface FileHasher {
+  sha256Many(paths: readonly string[], concurrency?: number): Promise<string[]>;
+}
+
+/** Every regular file under `dir`, sorted, skipping dot-files (editors' and our own temporaries). */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out.push(full);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function hashInputs(paths: readonly string[], workdir: string, hasher: FileHasher): Promise<{ path: string; sha256: string }[]> {
+  const files: string[] = [];
+  const missing: string[] = [];
+  for (const p of paths) {
+    const stat = fs.statSync(p, { throwIfNoEntry: false });
+    if (!stat) missing.push(p);
+    else if (stat.isDirectory()) files.push(...listFiles(p));
+    else files.push(p);
+  }
+  const hashes = await hasher.sha256Many(files);
+  return [
+    ...files.map((f, i) => ({ path: path.relative(workdir, f), sha256: hashes[i] })),
+    ...missing.map((m) => ({ path: path.relative(workdir, m), sha256: 'missing' })),
+  ];
+}
+
+export async function stageKey(
+  config: PipelineConfig,
+  stage: StageConfig,
+  upstream: Readonly<Record<string, unknown>>,
+  view: InputsContext,
+  hasher: FileHasher,
+): Promise<string> {
+  const inputs = stage.step.inputs ? await hashInputs(await stage.step.inputs(stage.params, view), config.workdir, hasher) : [];
+  return hashValue({
+    step: stage.step.name,
+    version: stage.step.version,
+    params: stage.params,
+    sections: Object.fromEntries((stage.step.reads ?? []).map((s) => [s.key, config.sections[s.key]])),
+    upstream,
+    inputs,
+  });
+}

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { registry } from '../../../steps/index.ts';
+import { loadPipeline } from '../../config/load.ts';
+import { Engine } from '../../engine.ts';
+import { LogSink } from '../../logger.ts';
+import { selectStages } from '../../plan.ts';
+import { collect, overridesFrom, terminal } from '../shared.ts';
+
+interface PlanOptions {
+  set?: string[];
+  only?: string[];
+  from?: string;
+  until?: string;
+}
+
+export function planCommand(program: Command): void {
+  program
+    .command('plan')
+    .description('Show the stages in order and whether each is cached or would run (exit 1 if a step is missing).')
+    .argument('<file>', 'pipeline file (YAML)')
+    .option('--only <stage>', 'only these stages (repeatable or comma-separated)', collect)
+    .option('--from <stage>', 'start at this stage')
+    .option('--until <stage>', 'stop after this stage')
+    .option('--set <key=value>', 'override a key (repeatable)', collect)
+    .action(async (file: string, opts: PlanOptions) => {
+      const config = await loadPipeline(file, registry, { overrides: overridesFrom(opts.set), lenientSteps: true });
+      const term = terminal();
+      const c = term.color;
+      const engine = new Engine(config, new LogSink(term));
+      try {
+        const selected = new Set(selectStages(config, opts).map((s) => s.name));
+        const rows: string[][] = [];
+        for (const [i, name] of config.stageOrder.entries()) {
+          const stage = config.stages.find((s) => s.name === name);
+          const missing = config.missingSteps.find((m) => m.stage === name);
+          let status: string;
+          if (missing) status = c.red(`missing step: ${missing.message}`);
+          else if (!selected.has(name)) status = c.gray('not selected');
+          else {
+            const s = await engine.status(stage!);
+            status = s.kind === 'cached' ? c.green(`cached (${s.finishedAt})`) : s.kind === 'pending' ? c.yellow(`pending: ${s.reason}`) : s.kind;
+          }
+          rows.push([String(i + 1), name, missing?.step ?? stage!.step.name, stage?.resource ?? '', status]);
+        }
+        const widths = [0, 1, 2, 3].map((col) => Math.max(...rows.map((r) => r[col].length), ['#', 'stage', 'step', 'pool'][col].length));
+        const line = (r: string[]) => r.map((cell, col) => (col < 4 ? cell.padEnd(widths[col]) : cell)).join('  ');
+        process.stdout.write(`${c.bold(line(['#', 'stage', 'step', 'pool', 'status']))}\n${rows.map(line).join('\n')}\n`);
+        if (config.missingSteps.length) process.exitCode = 1;
+      } finally {
+        engine.close();
+      }
+    });
+}

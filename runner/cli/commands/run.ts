@@ -1,0 +1,77 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { Engine, projectPaths } from '../../engine.ts';
+import { UsageError } from '../../errors.ts';
+import { LogSink } from '../../logger.ts';
+import { createRunRecord } from '../../run-record.ts';
+import { collect, load, terminal } from '../shared.ts';
+
+export interface RunFlags {
+  set?: string[];
+  only?: string[];
+  from?: string;
+  until?: string;
+  force?: boolean;
+  shard?: string;
+  verbose?: boolean;
+}
+
+function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (!text) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 0 || index >= count) throw new UsageError(`--shard ${text}: expected i/n with 0 <= i < n, e.g. --shard 0/4`);
+  return { index, count };
+}
+
+/** Loads, validates and runs a pipeline; shared by `run` and `serve`. */
+export async function runPipelineCommand(file: string, flags: RunFlags): Promise<void> {
+  const config = await load(file, flags.set);
+  const shard = parseShard(flags.shard);
+  const term = terminal();
+  const record = createRunRecord(config, projectPaths(config).logs, process.argv.slice(1));
+  const sink = new LogSink(term, { file: record.logFile, verbose: flags.verbose });
+  const engine = new Engine(config, sink);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130); // second Ctrl-C: leave now
+    engine.log.warn(`${signal}: stopping after the current step's work unit (Ctrl-C again to leave at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = performance.now();
+  engine.log.info(`pipeline ${config.name} (${path.relative(process.cwd(), config.file)}), run ${record.id}`);
+  engine.log.debug(`resolved config: ${record.configFile}`);
+  try {
+    const outcomes = await engine.run(flags, { force: flags.force ?? false, shard }, controller.signal);
+    const ran = outcomes.filter((o) => o.status === 'ran').length;
+    engine.log.success(
+      `finished in ${((performance.now() - started) / 1000).toFixed(1)}s: ${ran} ran, ${outcomes.length - ran} cached. Log: ${path.relative(process.cwd(), record.logFile)}`,
+    );
+  } catch (err) {
+    sink.writeFileOnly(`${(err as Error).stack ?? String(err)}${(err as Error).cause ? `\ncause: ${((err as Error).cause as Error).stack}` : ''}`);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    engine.close();
+    sink.close();
+  }
+}
+
+export function runCommand(program: Command): void {
+  program
+    .command('run')
+    .description('Run the pipeline: validate, then each selected stage in order, skipping cached ones.')
+    .argument('<file>', 'pipeline file (YAML)')
+    .option('--only <stage>', 'only these stages (repeatable or comma-separated); earlier results must be cached', collect)
+    .option('--from <stage>', 'start at this stage (earlier ones must be cached)')
+    .option('--until <stage>', 'stop after this stage')
+    .option('--set <key=value>', 'override a key (repeatable), e.g. --set stages.train.with.epochs=5', collect)
+    .option('--force', 'run selected stages even when cached')
+    .option('--shard <i/n>', 'only shard i of n of the work (train), for parallel jobs')
+    .option('-v, --verbose', 'show debug lines on the terminal (they are always in the log file)')
+    .action(runPipelineCommand);
+}

@@ -1,0 +1,43 @@
+/**
+ * The `pipeline` command. Exit codes: 0 ok, 1 invalid config or failed stage, 2 usage error, 130 interrupted.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError, InterruptedError, PipelineError, UsageError } from '../errors.ts';
+import { commands } from './commands/index.ts';
+import { terminal } from './shared.ts';
+
+function report(err: unknown): number {
+  const c = terminal().color;
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${c.red(`✗ ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} in the pipeline:`)}\n${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`${c.red('✗')} ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof InterruptedError) {
+    process.stderr.write(`${c.yellow('!')} ${err.message}\n`);
+    return 130;
+  }
+  if (err instanceof PipelineError) {
+    const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? `\n  cause: ${err.cause.message}` : '';
+    process.stderr.write(`${c.red('✗')} ${err.message}${cause}\n`);
+    return 1;
+  }
+  process.stderr.write(`${c.red('✗')} ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}
+
+const program = new Command('pipeline')
+  .description('Declarative ML pipeline runner for Food-101: split, features, grid, train, aggregate, export, register, serve.')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+for (const add of commands) add(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
+  else process.exitCode = report(err);
+}

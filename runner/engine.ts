@@ -1,0 +1,197 @@
+/**
+ * The engine: for each selected stage, compute its cache key, skip it when cached, otherwise run its step with a
+ * context and record the result. Knows nothing about images or food.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openStores, type Stores } from '../stores/index.ts';
+import { stageKey, type FileHasher } from './cache-key.ts';
+import type { PipelineConfig, StageConfig } from './config/pipeline-config.ts';
+import type { ProjectPaths, RunOptions, StepContext } from './context.ts';
+import { InterruptedError, MissingInputError, StageError } from './errors.ts';
+import { removeStaleTemps } from './fs-atomic.ts';
+import { hashValue } from './hash.ts';
+import { createLogger, type LogSink, type Logger } from './logger.ts';
+import { selectStages, type Selection, type StageStatus } from './plan.ts';
+import { ResourcePools } from './pools.ts';
+import { createProgress } from './progress.ts';
+import { StageStates, type StageState } from './stage-state.ts';
+import type { InputsContext, SectionDefinition } from './step.ts';
+
+export interface StageOutcome {
+  readonly stage: string;
+  readonly status: 'ran' | 'cached';
+  readonly seconds: number;
+}
+
+export function projectPaths(config: PipelineConfig): ProjectPaths {
+  const { data, experiments, outputs } = config.paths;
+  return {
+    workdir: config.workdir,
+    data,
+    processed: path.join(data, 'processed'),
+    experiments,
+    store: path.join(experiments, 'mlops.db'),
+    outputs,
+    logs: path.join(outputs, 'logs'),
+  };
+}
+
+export class Engine {
+  readonly config: PipelineConfig;
+  readonly paths: ProjectPaths;
+  readonly states: StageStates;
+  readonly sink: LogSink;
+  readonly log: Logger;
+  readonly #view: InputsContext;
+  #stores: Stores | undefined;
+
+  constructor(config: PipelineConfig, sink: LogSink) {
+    this.config = config;
+    this.paths = projectPaths(config);
+    this.states = new StageStates(path.join(this.paths.outputs, '.state'));
+    this.sink = sink;
+    this.log = createLogger(sink);
+    this.#view = {
+      workdir: config.workdir,
+      resolvePath: (p) => path.resolve(config.workdir, p),
+      section: <S extends SectionDefinition['schema']>(def: SectionDefinition<S>) => config.sections[def.key] as never,
+    };
+  }
+
+  get stores(): Stores {
+    this.#stores ??= openStores({ dbFile: this.paths.store, registryDir: path.join(this.paths.experiments, 'registry') });
+    return this.#stores;
+  }
+
+  get hasher(): FileHasher {
+    return this.stores.fileHashes;
+  }
+
+  close(): void {
+    this.#stores?.close();
+    this.#stores = undefined;
+  }
+
+  /** The key of `stage` given its upstream stages' recorded results; undefined if an upstream has none. */
+  async key(stage: StageConfig): Promise<string | undefined> {
+    const upstream: Record<string, unknown> = {};
+    for (const [need, provider] of Object.entries(stage.needs)) {
+      const state = this.states.read(provider);
+      if (!state) return undefined;
+      upstream[need] = { key: state.key, result: hashValue(state.result) };
+    }
+    return stageKey(this.config, stage, upstream, this.#view, this.hasher);
+  }
+
+  /** Whether `stage` would be skipped or run now (for `pipeline plan`). */
+  async status(stage: StageConfig): Promise<StageStatus> {
+    if (stage.step.cache === false) return { kind: 'pending', reason: 'never cached' };
+    for (const provider of Object.values(stage.needs)) {
+      const upstream = this.config.stages.find((s) => s.name === provider)!;
+      const s = await this.status(upstream);
+      if (s.kind !== 'cached') return { kind: 'pending', reason: `after ${provider}` };
+    }
+    const key = await this.key(stage);
+    const state = this.states.read(stage.name);
+    if (!state) return { kind: 'pending', reason: 'never ran' };
+    if (state.key !== key) return { kind: 'pending', reason: 'inputs or params changed' };
+    if (!StageStates.outputsExist(state)) return { kind: 'pending', reason: 'outputs missing' };
+    return { kind: 'cached', key: state.key, finishedAt: state.finishedAt };
+  }
+
+  async run(selection: Selection, options: RunOptions, signal: AbortSignal): Promise<StageOutcome[]> {
+    const selected = selectStages(this.config, selection);
+    const selectedNames = new Set(selected.map((s) => s.name));
+    for (const dir of [this.paths.outputs, this.states.dir, this.paths.processed]) removeStaleTemps(dir);
+    const pools = new ResourcePools(this.config.resources);
+    const outcomes: StageOutcome[] = [];
+    for (const stage of selected) {
+      if (signal.aborted) throw new InterruptedError();
+      for (const provider of Object.values(stage.needs)) {
+        if (selectedNames.has(provider)) continue;
+        const s = await this.status(this.config.stages.find((x) => x.name === provider)!);
+        if (s.kind !== 'cached') {
+          throw new MissingInputError(
+            `stage '${stage.name}' needs the result of stage '${provider}', which is not up to date (${s.kind === 'pending' ? s.reason : s.kind}); ` +
+              `run \`pipeline run ${path.relative(process.cwd(), this.config.file)} --until ${provider}\` first, or include it in --from/--only`,
+          );
+        }
+      }
+      outcomes.push(await this.#runStage(stage, pools, options, signal));
+    }
+    return outcomes;
+  }
+
+  async #runStage(stage: StageConfig, pools: ResourcePools, options: RunOptions, signal: AbortSignal): Promise<StageOutcome> {
+    const log = this.log.child(stage.name);
+    const cacheable = stage.step.cache !== false;
+    const key = cacheable ? await this.key(stage) : undefined;
+    const previous = this.states.read(stage.name);
+    if (cacheable && !options.force && previous && previous.key === key && StageStates.outputsExist(previous)) {
+      log.success(`cached (finished ${previous.finishedAt}, key ${previous.key.slice(0, 12)})`);
+      return { stage: stage.name, status: 'cached', seconds: 0 };
+    }
+    log.info(`running step '${stage.step.name}'${options.force && previous ? ' (forced)' : ''}`);
+    const started = performance.now();
+    const ctx = this.#context(stage, pools, options, signal, log);
+    let result;
+    try {
+      result = await stage.step.run(ctx, stage.params as never);
+    } catch (err) {
+      if (signal.aborted) throw new InterruptedError(`stage '${stage.name}' interrupted; the next run resumes from it`);
+      throw new StageError(stage.name, err);
+    }
+    if (signal.aborted) throw new InterruptedError(`stage '${stage.name}' interrupted; the next run resumes from it`);
+    const seconds = (performance.now() - started) / 1000;
+    if (cacheable && key) {
+      const state: StageState = {
+        stage: stage.name,
+        step: stage.step.name,
+        stepVersion: stage.step.version,
+        key,
+        result: result.result ?? null,
+        outputs: [...(result.outputs ?? [])],
+        finishedAt: new Date().toISOString(),
+        seconds,
+      };
+      this.states.write(state);
+    }
+    log.success(`done in ${seconds.toFixed(1)}s`);
+    return { stage: stage.name, status: 'ran', seconds };
+  }
+
+  #context(stage: StageConfig, pools: ResourcePools, options: RunOptions, signal: AbortSignal, log: Logger): StepContext {
+    const reads = new Set((stage.step.reads ?? []).map((s) => s.key));
+    const engine = this;
+    fs.mkdirSync(this.paths.outputs, { recursive: true });
+    return {
+      stage: stage.name,
+      pipelineName: this.config.name,
+      pipelineFile: this.config.file,
+      pipelineHash: this.config.hash,
+      paths: this.paths,
+      log,
+      pools: pools.forResource(stage.resource),
+      get stores() {
+        return engine.stores;
+      },
+      signal,
+      options,
+      resource: stage.resource,
+      section: <S extends SectionDefinition['schema']>(def: SectionDefinition<S>) => {
+        if (!reads.has(def.key)) throw new Error(`step '${stage.step.name}' reads section '${def.key}' without listing it in its 'reads' (the cache would miss changes)`);
+        return this.config.sections[def.key] as never;
+      },
+      input: <R>(step: string): R => {
+        const provider = stage.needs[step];
+        if (!provider) throw new Error(`step '${stage.step.name}' reads the result of '${step}' without listing it in its 'needs'`);
+        const state = this.states.read(provider);
+        if (!state) throw new MissingInputError(`stage '${provider}' has no recorded result`);
+        return state.result as R;
+      },
+      resolvePath: (p) => path.resolve(this.config.workdir, p),
+      progress: (label, total, unit) => createProgress(this.sink, stage.name, label, total, unit),
+    };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The record of a finished stage (its cache entry): written atomically only after the stage succeeded, so a
+ * stage killed half-way has no entry and runs again; earlier stages stay cached (resume).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeJsonAtomic } from './fs-atomic.ts';
+
+export interface StageState {
+  readonly stage: string;
+  readonly step: string;
+  readonly stepVersion: number;
+  /** Cache key: hash of params, sections read, upstream results, input file contents and step version. */
+  readonly key: string;
+  readonly result: unknown;
+  readonly outputs: readonly string[];
+  readonly finishedAt: string;
+  readonly seconds: number;
+}
+
+export class StageStates {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  #file(stage: string): string {
+    return path.join(this.dir, `${stage}.json`);
+  }
+
+  read(stage: string): StageState | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(this.#file(stage), 'utf8')) as StageState;
+    } catch {
+      return undefined; // never run, or unreadable: either way the stage must run
+    }
+  }
+
+  write(state: StageState): void {
+    writeJsonAtomic(this.#file(state.stage), state);
+  }
+
+  /** True when every output the stage declared still exists. */
+  static outputsExist(state: StageState): boolean {
+    return state.outputs.every((p) => fs.existsSync(p));
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Reads a data set's class list and its train/test image lists, in the official Food-101 layout
+ * (images/<class>/<id>.jpg, meta/classes.txt, meta/train.txt, meta/test.txt; meta/labels.txt optional) or a plain
+ * image-folder layout (<class>/*.jpg, test part drawn per class with a seed). Paths are relative to the root.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataError } from '../../runner/errors.ts';
+import { mulberry32, seedFrom, shuffled } from '../../ml/random.ts';
+
+export interface ImageRef {
+  /** Path relative to the data root, with forward slashes. */
+  readonly path: string;
+  readonly className: string;
+}
+
+export interface DatasetListing {
+  readonly layout: 'food101' | 'folder';
+  readonly classes: readonly string[];
+  /** Human-readable names, same order as `classes` (meta/labels.txt, else derived from the class ids). */
+  readonly labels: readonly string[];
+  readonly train: readonly ImageRef[];
+  readonly test: readonly ImageRef[];
+  /** Entries of the lists whose file does not exist. */
+  readonly missing: readonly ImageRef[];
+}
+
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];
+
+function readLines(file: string): string[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+function humanise(id: string): string {
+  const s = id.replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function readFood101(root: string): DatasetListing {
+  const meta = path.join(root, 'meta');
+  const classes = readLines(path.join(meta, 'classes.txt'));
+  const labelsFile = path.join(meta, 'labels.txt');
+  const labels = fs.existsSync(labelsFile) ? readLines(labelsFile) : classes.map(humanise);
+  if (labels.length !== classes.length) {
+    throw new DataError(`${labelsFile}: ${labels.length} labels for ${classes.length} classes in meta/classes.txt; they must match line for line`);
+  }
+  const known = new Set(classes);
+  const missing: ImageRef[] = [];
+  const list = (name: string): ImageRef[] => {
+    const file = path.join(meta, name);
+    if (!fs.existsSync(file)) throw new DataError(`${file} not found: the Food-101 layout needs meta/train.txt and meta/test.txt`);
+    const out: ImageRef[] = [];
+    for (const [i, entry] of readLines(file).entries()) {
+      const className = entry.split('/')[0];
+      if (!known.has(className)) throw new DataError(`${file}:${i + 1}: class '${className}' is not in meta/classes.txt`);
+      const ref = { path: `images/${entry}.jpg`, className };
+      (fs.existsSync(path.join(root, ref.path)) ? out : missing).push(ref);
+    }
+    return out;
+  };
+  return { layout: 'food101', classes, labels, train: list('train.txt'), test: list('test.txt'), missing };
+}
+
+function readFolder(root: string, testFraction: number, seed: number): DatasetListing {
+  const classes = fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
+  if (classes.length < 2) throw new DataError(`${root}: expected one sub-folder per class (at least 2), found ${classes.length}`);
+  const train: ImageRef[] = [];
+  const test: ImageRef[] = [];
+  for (const className of classes) {
+    const files = fs
+      .readdirSync(path.join(root, className))
+      .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
+      .sort()
+      .map((f) => ({ path: `${className}/${f}`, className }));
+    const order = shuffled(files, mulberry32(seedFrom('test-split', seed, className)));
+    const nTest = Math.round(order.length * testFraction);
+    test.push(...order.slice(0, nTest));
+    train.push(...order.slice(nTest));
+  }
+  const byPath = (a: ImageRef, b: ImageRef) => (a.path < b.path ? -1 : 1);
+  return { layout: 'folder', classes, labels: classes.map(humanise), train: train.sort(byPath), test: test.sort(byPath), missing: [] };
+}
+
+export function readDataset(root: string, layout: 'auto' | 'food101' | 'folder', opts: { testFraction: number; seed: number }): DatasetListing {
+  if (!fs.existsSync(root)) {
+    throw new DataError(`data root ${root} does not exist: set data.root in the pipeline file or the FOOD101_DIR environment variable`);
+  }
+  const isFood101 = fs.existsSync(path.join(root, 'meta', 'classes.txt'));
+  if (layout === 'food101' && !isFood101) throw new DataError(`${root}: no meta/classes.txt, so this is not the Food-101 layout (use layout: folder?)`);
+  return layout === 'folder' || (layout === 'auto' && !isFood101) ? readFolder(root, opts.testFraction, opts.seed) : readFood101(root);
+}

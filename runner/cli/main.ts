@@ -1,9 +1,9 @@
 /**
  * The `pipeline` command. Exit codes: 0 ok, 1 invalid config or failed stage, 2 usage error, 130 interrupted.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { ConfigError, InterruptedError, PipelineError, UsageError } from '../errors.ts';
-import { commands } from './commands/index.ts';
+import { buildProgram } from './program.ts';
 import { terminal } from './shared.ts';
 
 function report(err: unknown): number {
@@ -29,14 +29,8 @@ function report(err: unknown): number {
   return 1;
 }
 
-const program = new Command('pipeline')
-  .description('Declarative ML pipeline runner for Food-101: split, features, grid, train, aggregate, export, register, serve.')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
-for (const add of commands) add(program);
-
 try {
-  await program.parseAsync(process.argv);
+  await buildProgram().parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
   else process.exitCode = report(err);

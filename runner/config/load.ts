@@ -27,6 +27,10 @@ export interface LoadOptions {
 
 type Plain = Record<string, unknown>;
 
+function isMap(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -116,6 +120,7 @@ function crossCheck(doc: Plain, registry: Registry, issues: IssueList, view: Inp
   const stages: StageConfig[] = [];
   const seenSteps = new Map<string, string>();
   for (const [name, raw] of Object.entries(doc.stages as Record<string, Plain>)) {
+    if (!isMap(raw)) continue;
     const step = registry.steps.find((s) => s.name === raw.step);
     if (!step) continue;
     const resource = (raw.resource as string | undefined) ?? step.resource ?? Object.keys(resources)[0] ?? 'cpu';
@@ -129,8 +134,13 @@ function crossCheck(doc: Plain, registry: Registry, issues: IssueList, view: Inp
       else issues.add({ path: ['stages', name, 'step'], message: `step '${step.name}' needs a '${need}' stage before it; add one earlier in stages:` });
     }
     const params = (raw.with ?? {}) as Plain;
-    for (const problem of step.check?.(params, view) ?? []) {
-      issues.add({ path: ['stages', name, 'with', ...problem.path], message: problem.message });
+    // Checks run even when the schema found problems (one pass reports everything), so they may meet bad data.
+    if (step.check) {
+      try {
+        for (const problem of step.check(params, view)) issues.add({ path: ['stages', name, 'with', ...problem.path], message: problem.message });
+      } catch {
+        // the data it choked on is already reported by the schema
+      }
     }
     seenSteps.set(step.name, name);
     stages.push({ name, step, params, resource, needs, description: raw.description as string | undefined });
@@ -169,7 +179,8 @@ export async function loadPipeline(file: string, registry: Registry, opts: LoadO
       missingSteps.push({ stage: String(stage), step: stepValue, message: issue.message });
     } else issues.add(issue);
   }
-  issues.throwIfAny();
+  // Cross-checks still run when the schema found problems elsewhere, so one pass reports everything.
+  if (!isMap(doc.stages) || !isMap(doc.resources) || typeof doc.workdir !== 'string') issues.throwIfAny();
 
   const workdir = path.resolve(path.dirname(absFile), doc.workdir as string);
   const sections = Object.fromEntries(effective.sections.map((s) => [s.key, doc[s.key]]));

@@ -9,6 +9,11 @@ export const STAGE_NAME = '^[a-z][a-z0-9_-]*$';
 /** A step given as a path to a local module (custom step). */
 export const LOCAL_STEP = '^\\.{1,2}/.+\\.(ts|js|mjs)$';
 
+/** A map whose keys are names matching `pattern` and whose values all follow `value`. */
+export function namedMap(pattern: string, value: TSchema, opts: Record<string, unknown> = {}): TSchema {
+  return { type: 'object', propertyNames: { pattern }, additionalProperties: value, ...opts } as TSchema;
+}
+
 const stageSchema = (registry: Registry): TSchema => ({
   type: 'object',
   description: 'A stage: which step runs it, and that step\'s parameters.',
@@ -48,11 +53,11 @@ export function pipelineSchema(registry: Registry): TSchema {
         },
         { default: {}, additionalProperties: false, description: 'Where the pipeline keeps its files (relative to workdir).' },
       ),
-      resources: Type.Record(Type.String({ pattern: STAGE_NAME }), Type.Integer({ minimum: 1, description: 'Tasks of this resource that run at once.' }), {
+      resources: namedMap(STAGE_NAME, Type.Integer({ minimum: 1, description: 'Tasks of this resource that run at once.' }), {
         default: { cpu: 2, gpu: 1 },
         description: 'Resource pools and their sizes; heavy work is queued per pool (e.g. { cpu: 2, gpu: 1 }).',
       }),
-      stages: Type.Record(Type.String({ pattern: STAGE_NAME }), stageSchema(registry), {
+      stages: namedMap(STAGE_NAME, stageSchema(registry), {
         minProperties: 1,
         description: 'The stages, in the order they run. Each names a step and its parameters.',
       }),

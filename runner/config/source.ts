@@ -56,8 +56,8 @@ export class YamlSource {
           keyNode = pair.key;
           next = pair.value ?? pair.key;
         }
-      } else if (isSeq(node) && typeof segment === 'number') {
-        next = node.items[segment];
+      } else if (isSeq(node) && /^\d+$/.test(String(segment))) {
+        next = node.items[Number(segment)];
         keyNode = next;
       }
       if (next === undefined) break;

@@ -11,7 +11,7 @@ import { mulberry32, seedFrom, shuffled } from '../../ml/random.ts';
 import { dataSection, type DataSection } from '../sections/data.ts';
 import { imageProblem, mapLimit } from './check-images.ts';
 import { buildManifests, writeManifests, type ManifestEntry } from './manifest.ts';
-import { readDataset, type ImageRef } from './read-dataset.ts';
+import { drawTestSplit, readDataset, type ImageRef } from './read-dataset.ts';
 import { stratifiedFolds } from './stratified-kfold.ts';
 import type { SplitResult } from './split-result.ts';
 
@@ -56,7 +56,7 @@ export const splitStep = defineStep({
   async run(ctx, params) {
     const data = ctx.section(dataSection);
     const root = ctx.resolvePath(data.root);
-    const listing = readDataset(root, data.layout, { testFraction: data.test_fraction, seed: data.subset.seed });
+    const listing = readDataset(root, data.layout);
     for (const m of listing.missing) ctx.log.warn(`listed in meta but missing on disk, excluded: ${m.path}`);
     const classes = applySubset(listing.classes, data.subset);
     const keep = new Set(classes);
@@ -79,8 +79,9 @@ export const splitStep = defineStep({
     const sha = new Map(okIdx.map((i, j) => [all[i].path, hashes[j]]));
     const entries = (refs: ImageRef[]): ManifestEntry[] =>
       refs.filter((r) => sha.has(r.path)).map((r) => ({ path: r.path, className: r.className, sha256: sha.get(r.path)! }));
-    const trainEntries = entries(train);
-    const testEntries = entries(test);
+    const drawn = listing.pooled ? drawTestSplit(entries(train), data.test_fraction, data.subset.seed) : undefined;
+    const trainEntries = drawn?.train ?? entries(train);
+    const testEntries = drawn?.test ?? entries(test);
     for (const c of classes) {
       if (!trainEntries.some((e) => e.className === c)) throw new DataError(`class '${c}' has no usable training image in ${root}`);
     }

@@ -1,7 +1,7 @@
 /**
  * Reads a data set's class list and its train/test image lists, in the official Food-101 layout
  * (images/<class>/<id>.jpg, meta/classes.txt, meta/train.txt, meta/test.txt; meta/labels.txt optional) or a plain
- * image-folder layout (<class>/*.jpg, test part drawn per class with a seed). Paths are relative to the root.
+ * image-folder layout (<class>/*.jpg; its test part is drawn per class with a seed). Paths are relative to the root.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +23,11 @@ export interface DatasetListing {
   readonly test: readonly ImageRef[];
   /** Entries of the lists whose file does not exist. */
   readonly missing: readonly ImageRef[];
+  /**
+   * True for the folder layout: everything is in `train` and the test part is drawn later with `drawTestSplit`,
+   * after unusable files are excluded (so the test share holds for the usable files).
+   */
+  readonly pooled: boolean;
 }
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];
@@ -62,38 +67,46 @@ function readFood101(root: string): DatasetListing {
     }
     return out;
   };
-  return { layout: 'food101', classes, labels, train: list('train.txt'), test: list('test.txt'), missing };
+  return { layout: 'food101', classes, labels, train: list('train.txt'), test: list('test.txt'), missing, pooled: false };
 }
 
-function readFolder(root: string, testFraction: number, seed: number): DatasetListing {
+function readFolder(root: string): DatasetListing {
   const classes = fs
     .readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
     .map((d) => d.name)
     .sort();
   if (classes.length < 2) throw new DataError(`${root}: expected one sub-folder per class (at least 2), found ${classes.length}`);
-  const train: ImageRef[] = [];
-  const test: ImageRef[] = [];
-  for (const className of classes) {
-    const files = fs
+  const all = classes.flatMap((className) =>
+    fs
       .readdirSync(path.join(root, className))
       .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
       .sort()
-      .map((f) => ({ path: `${className}/${f}`, className }));
-    const order = shuffled(files, mulberry32(seedFrom('test-split', seed, className)));
-    const nTest = Math.round(order.length * testFraction);
+      .map((f) => ({ path: `${className}/${f}`, className })),
+  );
+  return { layout: 'folder', classes, labels: classes.map(humanise), train: all, test: [], missing: [], pooled: true };
+}
+
+/** Draws `fraction` of each class (seeded) as the test part; the rest is train. Both sorted by path. */
+export function drawTestSplit<T extends ImageRef>(items: readonly T[], fraction: number, seed: number): { train: T[]; test: T[] } {
+  const train: T[] = [];
+  const test: T[] = [];
+  for (const className of [...new Set(items.map((i) => i.className))].sort()) {
+    const mine = items.filter((i) => i.className === className).sort((a, b) => (a.path < b.path ? -1 : 1));
+    const order = shuffled(mine, mulberry32(seedFrom('test-split', seed, className)));
+    const nTest = Math.round(order.length * fraction);
     test.push(...order.slice(0, nTest));
     train.push(...order.slice(nTest));
   }
-  const byPath = (a: ImageRef, b: ImageRef) => (a.path < b.path ? -1 : 1);
-  return { layout: 'folder', classes, labels: classes.map(humanise), train: train.sort(byPath), test: test.sort(byPath), missing: [] };
+  const byPath = (a: T, b: T) => (a.path < b.path ? -1 : 1);
+  return { train: train.sort(byPath), test: test.sort(byPath) };
 }
 
-export function readDataset(root: string, layout: 'auto' | 'food101' | 'folder', opts: { testFraction: number; seed: number }): DatasetListing {
+export function readDataset(root: string, layout: 'auto' | 'food101' | 'folder'): DatasetListing {
   if (!fs.existsSync(root)) {
     throw new DataError(`data root ${root} does not exist: set data.root in the pipeline file or the FOOD101_DIR environment variable`);
   }
   const isFood101 = fs.existsSync(path.join(root, 'meta', 'classes.txt'));
   if (layout === 'food101' && !isFood101) throw new DataError(`${root}: no meta/classes.txt, so this is not the Food-101 layout (use layout: folder?)`);
-  return layout === 'folder' || (layout === 'auto' && !isFood101) ? readFolder(root, opts.testFraction, opts.seed) : readFood101(root);
+  return layout === 'folder' || (layout === 'auto' && !isFood101) ? readFolder(root) : readFood101(root);
 }

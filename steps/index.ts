@@ -3,13 +3,16 @@
  * Adding a step = writing a module with defineStep and adding it here.
  */
 import type { Registry } from '../runner/registry.ts';
+import { aggregateStep } from './aggregate/index.ts';
+import { featuresStep } from './features/index.ts';
 import { gridStep } from './grid/index.ts';
 import { architecturesSection } from './sections/architectures.ts';
 import { backboneSection } from './sections/backbone.ts';
 import { dataSection } from './sections/data.ts';
 import { splitStep } from './split/index.ts';
+import { trainStep } from './train/index.ts';
 
 export const registry: Registry = {
-  steps: [splitStep, gridStep],
+  steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep],
   sections: [dataSection, backboneSection, architecturesSection],
 };

@@ -23,10 +23,13 @@ export const backboneSection = defineSection({
       feature_node: Type.Object(
         {
           tensor: Type.String({ description: 'Tensor holding the (quantized) features, e.g. 472_quantized.' }),
-          scale: Type.Optional(Type.String({ description: 'Initializer with its quantization scale (quantized models).' })),
-          zero_point: Type.Optional(Type.String({ description: 'Initializer with its quantization zero point (quantized models).' })),
+          scale: Type.String({ description: 'Initializer with its quantization scale, e.g. 464_scale.' }),
+          zero_point: Type.String({ description: 'Initializer with its quantization zero point, e.g. 464_zero_point.' }),
         },
-        { additionalProperties: false, description: 'Where the features are: a DequantizeLinear output is added there at load time (never a shipped, edited file).' },
+        {
+          additionalProperties: false,
+          description: 'Where the (int8-quantized) features are: a DequantizeLinear output is added there at load time, in code (never a shipped, edited file).',
+        },
       ),
       preprocessing: PreprocessSpecSchema,
       threads: Type.Integer({ minimum: 1, default: 2, description: 'onnxruntime intra-op threads for feature extraction.' }),

@@ -1,0 +1,15 @@
+import type { PreprocessSpec } from '../../ml/preprocess/index.ts';
+
+/** What the features stage hands to later stages. */
+export interface FeaturesResult {
+  /** The feature space: vectors are keyed by it in the feature store. */
+  readonly space: { readonly backboneSha256: string; readonly preprocessingId: string };
+  readonly dim: number;
+  /** Views stored for training images (validation and test images have `center` only). */
+  readonly views: readonly string[];
+  readonly preprocessing: PreprocessSpec;
+  readonly computed: number;
+  readonly reused: number;
+  /** Images that could not be decoded: excluded from training and evaluation. */
+  readonly failed: readonly { readonly path: string; readonly sha256: string; readonly reason: string }[];
+}

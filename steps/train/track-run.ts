@@ -1,0 +1,140 @@
+/**
+ * One training run, tracked: a run record in the tracking store (params, tags, one metric point per epoch as it
+ * happens), training in a worker thread through the stage's resource pool, then the model, the curves PNG and
+ * their sha256 as artifacts, and the final status. A run that fails or is interrupted is marked so, never left
+ * `running` (and a killed process's runs are marked `killed` when the store is next opened).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BackendPreference } from '../../ml/backends/select-backend.ts';
+import { renderTrainingCurves } from '../../ml/plots/training-curves.ts';
+import { saveTrained } from '../../ml/training/model-io.ts';
+import { runInWorker } from '../../ml/training/run-in-worker.ts';
+import type { Dataset, EpochMetrics, TrainJob } from '../../ml/training/types.ts';
+import type { StepContext } from '../../runner/context.ts';
+import { sha256 } from '../../runner/hash.ts';
+import type { ArchitectureEntry } from '../sections/architectures.ts';
+import type { TrainedRun } from './train-result.ts';
+
+export interface RunRequest {
+  readonly experimentId: number;
+  readonly name: string;
+  readonly architecture: string;
+  readonly entry: ArchitectureEntry;
+  readonly combination: string;
+  readonly fold: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly configHash: string;
+  readonly artifactDir: string;
+  readonly backend: BackendPreference;
+  readonly numClasses: number;
+  readonly train: Dataset;
+  readonly val?: Dataset;
+  readonly inputDim?: number;
+  readonly inputShape?: readonly [number, number, number];
+  readonly parentRunId?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+function points(e: EpochMetrics): { key: string; value: number; step: number }[] {
+  const keys = ['train_loss', 'train_acc', 'val_loss', 'val_acc'] as const;
+  return keys.flatMap((key) => (e[key] === undefined ? [] : [{ key, value: e[key]!, step: e.epoch }]));
+}
+
+/** Params as the tracking store keeps them: scalars, objects as JSON. */
+function flatParams(r: RunRequest): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = { architecture: r.architecture, family: r.entry.family, fold: r.fold };
+  for (const [k, v] of Object.entries(r.params)) out[k] = typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean);
+  out.architecture_spec = JSON.stringify(r.entry);
+  return out;
+}
+
+export async function trainTracked(ctx: StepContext, r: RunRequest): Promise<TrainedRun> {
+  const tracking = ctx.stores.tracking;
+  const runId = tracking.startRun({
+    experimentId: r.experimentId,
+    name: r.name,
+    params: flatParams(r),
+    parentRunId: r.parentRunId,
+    tags: { fold: String(r.fold), architecture: r.architecture, combination: r.combination, family: r.entry.family, config_hash: r.configHash, ...r.tags },
+  });
+  const job: TrainJob = {
+    family: r.entry.family,
+    spec: r.entry,
+    hyper: r.params as TrainJob['hyper'],
+    backend: r.backend,
+    numClasses: r.numClasses,
+    train: r.train,
+    val: r.val,
+    inputDim: r.inputDim,
+    inputShape: r.inputShape,
+  };
+  try {
+    const result = await ctx.pools.run(() =>
+      runInWorker(job, { signal: ctx.signal, onEpoch: (e) => tracking.logMetrics(runId, points(e)) }),
+    );
+    const modelDir = path.join(r.artifactDir, 'model');
+    const curves = path.join(r.artifactDir, 'curves.png');
+    await saveTrained(modelDir, result.artifacts, { family: r.entry.family, spec: r.entry, numClasses: r.numClasses, inputDim: r.inputDim, inputShape: r.inputShape });
+    await renderTrainingCurves(result.epochs, curves, { title: r.name, bestEpoch: result.bestEpoch });
+    for (const file of [path.join(modelDir, 'model.json'), path.join(modelDir, 'weights.bin'), curves]) {
+      const bytes = fs.readFileSync(file);
+      tracking.logArtifact(runId, { path: file, sha256: sha256(bytes), size: bytes.length });
+    }
+    const best = result.epochs[result.bestEpoch - 1];
+    tracking.endRun(runId, 'finished', {
+      metrics: [{ key: 'train_time_sec', value: result.trainTimeSec, step: result.epochs.length }],
+      tags: { backend: result.backend.name, best_epoch: String(result.bestEpoch), stopped_early: String(result.stoppedEarly) },
+    });
+    ctx.log.debug(`${r.name}: backend ${result.backend.name} (${result.backend.detail})`);
+    return {
+      name: r.name,
+      runId,
+      architecture: r.architecture,
+      family: r.entry.family,
+      combination: r.combination,
+      fold: r.fold,
+      params: r.params,
+      final: { train_loss: best.train_loss, train_acc: best.train_acc, val_loss: best.val_loss ?? NaN, val_acc: best.val_acc ?? NaN },
+      bestEpoch: result.bestEpoch,
+      epochs: result.epochs.length,
+      trainTimeSec: result.trainTimeSec,
+      backend: result.backend.name,
+      modelDir,
+      curves,
+      reused: false,
+    };
+  } catch (err) {
+    tracking.endRun(runId, ctx.signal.aborted ? 'killed' : 'failed', { error: (err as Error).message });
+    throw err;
+  }
+}
+
+/**
+ * A finished run with the same configuration hash, rebuilt from the tracking store, if its model is still on
+ * disk: reused instead of trained again.
+ */
+export function reuseFinished(ctx: StepContext, r: Omit<RunRequest, 'train' | 'val'>): TrainedRun | undefined {
+  const found = ctx.stores.tracking.findFinishedRun(r.experimentId, r.name, r.configHash);
+  const modelDir = path.join(r.artifactDir, 'model');
+  if (!found || !fs.existsSync(path.join(modelDir, 'model.json'))) return undefined;
+  const bestEpoch = Number(found.tags.best_epoch ?? 0);
+  const at = (key: string): number => found.series[key]?.find((m) => m.step === bestEpoch)?.value ?? NaN;
+  return {
+    name: r.name,
+    runId: found.runId,
+    architecture: r.architecture,
+    family: r.entry.family,
+    combination: r.combination,
+    fold: r.fold,
+    params: r.params,
+    final: { train_loss: at('train_loss'), train_acc: at('train_acc'), val_loss: at('val_loss'), val_acc: at('val_acc') },
+    bestEpoch,
+    epochs: found.series.train_loss?.length ?? 0,
+    trainTimeSec: found.metrics.train_time_sec?.value ?? 0,
+    backend: found.tags.backend ?? 'unknown',
+    modelDir,
+    curves: path.join(r.artifactDir, 'curves.png'),
+    reused: true,
+  };
+}

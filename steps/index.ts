@@ -4,8 +4,10 @@
  */
 import type { Registry } from '../runner/registry.ts';
 import { aggregateStep } from './aggregate/index.ts';
+import { exportStep } from './export/index.ts';
 import { featuresStep } from './features/index.ts';
 import { gridStep } from './grid/index.ts';
+import { registerStep } from './register/index.ts';
 import { architecturesSection } from './sections/architectures.ts';
 import { backboneSection } from './sections/backbone.ts';
 import { dataSection } from './sections/data.ts';
@@ -13,6 +15,6 @@ import { splitStep } from './split/index.ts';
 import { trainStep } from './train/index.ts';
 
 export const registry: Registry = {
-  steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep],
+  steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep, exportStep, registerStep],
   sections: [dataSection, backboneSection, architecturesSection],
 };

@@ -1,7 +1,10 @@
 /** The CLI's commands, listed explicitly. */
 import type { Command } from 'commander';
+import { mlflowCommand } from './mlflow.ts';
 import { planCommand } from './plan.ts';
+import { registryCommand } from './registry.ts';
 import { runCommand } from './run.ts';
+import { runsCommand } from './runs.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: readonly ((program: Command) => void)[] = [validateCommand, planCommand, runCommand];
+export const commands: readonly ((program: Command) => void)[] = [validateCommand, planCommand, runCommand, runsCommand, registryCommand, mlflowCommand];

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
+import { printJson } from '../shared.ts';
+import { fmt, table, when } from '../table.ts';
+import { storeOptions, withStores, type StoreFlags } from '../with-stores.ts';
+
+export function runsCommand(program: Command): void {
+  const runs = program.command('runs').description('Tracked training runs: list them, show one.');
+  storeOptions(
+    runs
+      .command('list')
+      .description('List runs (newest first) with their status and final validation metrics.')
+      .option('--experiment <name>', 'only runs of this experiment (name or id)')
+      .option('--status <status>', 'only runs with this status (running, finished, failed, killed)')
+      .option('--json', 'print JSON (with params, tags and latest metrics)'),
+  ).action((opts: StoreFlags & { experiment?: string; status?: string; json?: boolean }) =>
+    withStores(opts, (stores) => {
+      const statuses = ['running', 'finished', 'failed', 'killed'];
+      if (opts.status && !statuses.includes(opts.status)) throw new UsageError(`--status ${opts.status}: expected one of ${statuses.join(', ')}`);
+      const list = stores.tracking.listRuns({
+        experiment: opts.experiment,
+        status: opts.status as 'running' | 'finished' | 'failed' | 'killed' | undefined,
+      });
+      if (opts.json) return printJson(list);
+      const experiments = new Map(stores.tracking.listExperiments().map((e) => [e.id, e.name]));
+      process.stdout.write(
+        table(
+          ['run', 'status', 'experiment', 'val_acc', 'val_loss', 'started', 'run_id'],
+          list.map((r) => [r.name, r.status, experiments.get(r.experimentId) ?? String(r.experimentId), fmt(r.metrics.val_acc?.value), fmt(r.metrics.val_loss?.value), when(r.startTime), r.runId]),
+        ),
+      );
+    }),
+  );
+  storeOptions(
+    runs
+      .command('show')
+      .description('Show one run: params, tags, metric series, artifacts.')
+      .argument('<run>', 'run id or run name (the newest run of that name)')
+      .option('--experiment <name>', 'look the name up in this experiment')
+      .option('--json', 'print JSON (full metric series)'),
+  ).action((run: string, opts: StoreFlags & { experiment?: string; json?: boolean }) =>
+    withStores(opts, (stores) => {
+      const detail = stores.tracking.getRun(run, { experiment: opts.experiment });
+      if (!detail) throw new UsageError(`no run '${run}' in the tracking store; see \`pipeline runs list\``);
+      if (opts.json) return printJson(detail);
+      const lines = [
+        `run ${detail.name} (${detail.runId})  status ${detail.status}${detail.error ? `: ${detail.error}` : ''}`,
+        `started ${when(detail.startTime)}  ended ${when(detail.endTime)}${detail.parentRunId ? `  parent ${detail.parentRunId}` : ''}`,
+        '',
+        'params:',
+        ...Object.entries(detail.params).map(([k, v]) => `  ${k} = ${v}`),
+        'tags:',
+        ...Object.entries(detail.tags).map(([k, v]) => `  ${k} = ${v}`),
+        'metrics (last value, points):',
+        ...Object.entries(detail.series).map(([k, s]) => `  ${k} = ${fmt(s[s.length - 1]?.value)} (${s.length} points)`),
+        'artifacts:',
+        ...detail.artifacts.map((a) => `  ${a.path}  ${a.size} bytes  sha256 ${a.sha256.slice(0, 12)}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }),
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Stage `register`: the exported model becomes a version in the model registry with its lineage and test
+ * metrics. The first version of a model becomes `champion`, later ones `challenger`; promotion is a separate,
+ * gated decision (`pipeline registry promote`) unless `auto_promote` is set.
+ */
+import Type from 'typebox';
+import { GateRefusedError } from '../../stores/errors.ts';
+import { defineStep } from '../../runner/step.ts';
+import type { AggregateResult } from '../aggregate/aggregate-result.ts';
+import type { ExportResult } from '../export/export-result.ts';
+import type { SplitResult } from '../split/split-result.ts';
+import { gateOptions, gateSchema } from './gate.ts';
+import { gitCommit, pipelineFileHash, relativeTo } from './lineage.ts';
+
+const schema = Type.Object(
+  {
+    model: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', default: 'food101', description: 'Registered model name (the original project used best_model).' }),
+    gate: gateSchema,
+    auto_promote: Type.Boolean({ default: false, description: 'Promote the new challenger at once if it passes the gate.' }),
+  },
+  { additionalProperties: false },
+);
+
+export interface RegisterResult {
+  readonly model: string;
+  readonly version: number;
+  readonly aliases: readonly string[];
+  readonly sha256: string;
+}
+
+export const registerStep = defineStep({
+  name: 'register',
+  version: 1,
+  description: 'Register the exported model with lineage and metrics; champion if first, else challenger.',
+  schema,
+  needs: ['split', 'aggregate', 'export'],
+  async run(ctx, params) {
+    const split = ctx.input<SplitResult>('split');
+    const agg = ctx.input<AggregateResult>('aggregate');
+    const exp = ctx.input<ExportResult>('export');
+    const registry = ctx.stores.registry;
+    const same = registry.listVersions(params.model).find((v) => v.sha256 === exp.sha256);
+    if (same) {
+      ctx.log.info(`this model is already registered as ${params.model} v${same.version} (${same.aliases.join(', ') || 'no alias'})`);
+      return { result: { model: params.model, version: same.version, aliases: same.aliases, sha256: same.sha256 } satisfies RegisterResult };
+    }
+    const metrics = Object.fromEntries(Object.entries(agg.winner.test).flatMap(([k, v]) => (typeof v === 'number' ? [[`test.${k}`, v]] : [])));
+    const lineage = {
+      dataset_version: split.datasetVersion,
+      experiment: agg.experiment,
+      run_id: agg.winner.runId,
+      selection_run_id: agg.parentRunId,
+      architecture: agg.winner.architecture,
+      family: agg.winner.entry.family,
+      combination: agg.winner.combination,
+      params: agg.winner.params,
+      refit: agg.winner.refit,
+      pipeline_file: relativeTo(ctx.paths.workdir, ctx.pipelineFile),
+      pipeline_file_sha256: pipelineFileHash(ctx.pipelineFile),
+      resolved_config_sha256: ctx.pipelineHash,
+      git_commit: gitCommit(ctx.paths.workdir),
+      parity_max_abs_diff: exp.parity.maxAbsDiff,
+    };
+    let version = registry.register({ name: params.model, sourceDir: exp.dir, lineage, metrics });
+    ctx.log.success(`registered ${params.model} v${version.version} as ${version.aliases.join(', ')} (test.accuracy ${metrics['test.accuracy']?.toFixed(4)})`);
+    if (params.auto_promote && version.aliases.includes('challenger')) {
+      try {
+        registry.promote(params.model, gateOptions(params.gate));
+        version = registry.resolve(params.model, version.version)!;
+        ctx.log.success(`auto-promoted v${version.version} to champion (gate ${params.gate.metric}, min_delta ${params.gate.min_delta})`);
+      } catch (err) {
+        if (!(err instanceof GateRefusedError)) throw err;
+        ctx.log.warn(`not promoted: ${err.message}`);
+      }
+    }
+    const result: RegisterResult = { model: params.model, version: version.version, aliases: version.aliases, sha256: version.sha256 };
+    return { result, outputs: [version.artifactDir] };
+  },
+});

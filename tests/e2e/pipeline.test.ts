@@ -1,0 +1,107 @@
+/**
+ * The pipeline end to end on a small part of the mini data set (3 classes, half the photos), through the real
+ * CLI: split -> features -> grid -> train -> aggregate -> export -> register; then a changed hyperparameter
+ * registers a challenger, and promote / rollback move the aliases as the registry contract says.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import ort from 'onnxruntime-node';
+import { runCli } from '../helpers/cli.ts';
+import { backbonePath, backboneSha256, miniDataDir } from '../helpers/paths.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+function pipeline(dir: string): string {
+  const file = path.join(dir, 'pipeline.yaml');
+  fs.writeFileSync(
+    file,
+    `name: e2e
+data:
+  root: ${JSON.stringify(miniDataDir)}
+  subset: { classes: [pizza, steak, sushi], fraction: 0.5, seed: 1 }
+backbone:
+  path: ${JSON.stringify(backbonePath)}
+  sha256: ${backboneSha256}
+  feature_node: { tensor: 472_quantized, scale: 464_scale, zero_point: 464_zero_point }
+architectures:
+  linear: { family: head, layers: [] }
+stages:
+  split: { step: split, with: { folds: 2 } }
+  features: { step: features, with: { views: { flip: true } } }
+  grid: { step: grid, with: { architectures: [linear], params: { lr: 0.01, epochs: 8, batch_size: 32 } } }
+  train: { step: train }
+  aggregate: { step: aggregate, with: { winner_by: test.accuracy } }
+  export: { step: export, with: { parity_images: 4 } }
+  register: { step: register, with: { model: e2e_model } }
+`,
+  );
+  return file;
+}
+
+function registry(dir: string): { name: string; versions: { version: number; aliases: string[]; lineage: Record<string, unknown>; metrics: Record<string, number> }[] }[] {
+  const r = runCli(['registry', 'list', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+function aliases(dir: string): Record<string, number> {
+  return registry(dir)[0].versions.reduce<Record<string, number>>((acc, v) => {
+    for (const a of v.aliases) acc[a] = v.version;
+    return acc;
+  }, {});
+}
+
+test('split to register, then a challenger, promote and rollback', async (t) => {
+  const dir = tempDir(t, 'f101-e2e-');
+  pipeline(dir);
+  const first = runCli(['run', 'pipeline.yaml'], { cwd: dir });
+  assert.equal(first.code, 0, first.stderr);
+
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'outputs', 'metrics', 'summary.json'), 'utf8'));
+  assert.equal(summary.winner.architecture, 'linear');
+  assert.equal(summary.winner.refit, true);
+  assert.ok(summary.winner.test.accuracy > 0.6, `test accuracy ${summary.winner.test.accuracy} on pizza/steak/sushi`);
+  assert.equal(summary.evaluations.length, 1);
+  assert.ok(fs.existsSync(path.join(dir, 'outputs', 'report.md')));
+
+  const session = await ort.InferenceSession.create(path.join(dir, 'outputs', 'model', 'model.onnx'));
+  assert.deepEqual(session.inputNames, ['images']);
+  assert.deepEqual(session.outputNames, ['logits']);
+  const out = await session.run({ images: new ort.Tensor('float32', new Float32Array(2 * 3 * 224 * 224), [2, 3, 224, 224]) });
+  assert.deepEqual(out.logits.dims, [2, 3]);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'outputs', 'model', 'labels.json'), 'utf8')), ['pizza', 'steak', 'sushi']);
+
+  const [model] = registry(dir);
+  assert.equal(model.name, 'e2e_model');
+  assert.deepEqual(model.versions[0].aliases, ['champion']);
+  assert.equal(model.versions[0].lineage.dataset_version, summary.datasetVersion);
+  assert.equal(model.versions[0].lineage.run_id, summary.winner.runId);
+  assert.equal(model.versions[0].metrics['test.accuracy'], summary.winner.test.accuracy);
+
+  const runs = JSON.parse(runCli(['runs', 'list', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir }).stdout) as { name: string; status: string }[];
+  assert.deepEqual(runs.filter((r) => /^linear_c1_fold\d$/.test(r.name)).map((r) => r.status), ['finished', 'finished']);
+
+  // Nothing changed: everything is cached, nothing registered again.
+  const again = runCli(['run', 'pipeline.yaml'], { cwd: dir });
+  assert.match(again.stderr, /0 ran, 7 cached/);
+
+  const changed = runCli(['run', 'pipeline.yaml', '--set', 'stages.grid.with.params.lr=0.003'], { cwd: dir });
+  assert.equal(changed.code, 0, changed.stderr);
+  assert.match(changed.stderr, /split\s+cached/);
+  assert.match(changed.stderr, /features\s+cached/);
+  assert.deepEqual(aliases(dir), { champion: 1, challenger: 2 });
+
+  const refused = runCli(['registry', 'promote', 'e2e_model', '--min-delta', '1', '--pipeline', 'pipeline.yaml'], { cwd: dir });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /--force/);
+  assert.deepEqual(aliases(dir), { champion: 1, challenger: 2 });
+
+  const promoted = runCli(['registry', 'promote', 'e2e_model', '--force', '--pipeline', 'pipeline.yaml'], { cwd: dir });
+  assert.equal(promoted.code, 0, promoted.stderr);
+  assert.deepEqual(aliases(dir), { champion: 2, prev_champion: 1 });
+
+  const rolled = runCli(['registry', 'rollback', 'e2e_model', '--pipeline', 'pipeline.yaml'], { cwd: dir });
+  assert.equal(rolled.code, 0, rolled.stderr);
+  assert.deepEqual(aliases(dir), { champion: 1, challenger: 2 });
+});

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadBackbone, type Backbone } from '../../../ml/onnx/backbone.ts';
+import { composeHeadModel } from '../../../ml/onnx/compose-head.ts';
+import { decodeModel, getMetadata, type IValueInfoProto } from '../../../ml/onnx/proto.ts';
+import { createSession, runLogits } from '../../../ml/onnx/session.ts';
+import { DEFAULT_PREPROCESS, preprocess } from '../../../ml/preprocess/index.ts';
+import { backboneFeatureNode, backbonePath, backboneSha256 } from '../../helpers/paths.ts';
+import { argmax, denseForward, originalClassifier, photos, randomLayer } from './fixtures.ts';
+
+const ITEM = 3 * 224 * 224;
+const bytes = fs.readFileSync(backbonePath);
+const compose = (layers: Parameters<typeof composeHeadModel>[1]['layers'], metadata?: Record<string, string>) =>
+  composeHeadModel(bytes, { backboneInput: 'input', featureNode: backboneFeatureNode, layers, metadata });
+
+async function batchOf(files: readonly string[]): Promise<Float32Array> {
+  const batch = new Float32Array(files.length * ITEM);
+  for (const [i, f] of files.entries()) batch.set(await preprocess(f, DEFAULT_PREPROCESS), i * ITEM);
+  return batch;
+}
+
+describe('composeHeadModel', () => {
+  let backbone: Backbone;
+  before(async () => {
+    backbone = await loadBackbone({ path: backbonePath, sha256: backboneSha256, featureNode: backboneFeatureNode, threads: 2 });
+  });
+  after(() => backbone?.dispose());
+
+  it('with the original classifier as head, agrees with the original model on >= 20 real photos', async () => {
+    const session = await createSession(compose([originalClassifier(bytes)]), { intraOpNumThreads: 2 });
+    const files = photos(2); // 26 photos, 2 per class
+    assert.ok(files.length >= 20);
+    const batch = await batchOf(files);
+    const ours = (await runLogits(session, 'images', batch, files.length, [3, 224, 224])).data;
+    const original = await backbone.logits(batch, files.length);
+    for (const [i, f] of files.entries()) {
+      assert.equal(argmax(ours, i * 1000, 1000), argmax(original, i * 1000, 1000), f);
+      if (f.includes(`${path.sep}pizza${path.sep}`)) assert.equal(argmax(ours, i * 1000, 1000), 963, `${f} is not ImageNet pizza`);
+    }
+    await session.release();
+  });
+
+  it('has input images [N,3,224,224], output logits [N,C], no original classifier, and the metadata', () => {
+    const model = decodeModel(compose([randomLayer(1280, 13, 'linear', 1)], { labels: '["a","b"]', preprocessing_id: 'abc' }));
+    const g = model.graph!;
+    const dims = (v: IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    assert.deepEqual(g.input!.map((i) => i.name), ['images']);
+    assert.deepEqual(dims(g.input![0]!), ['N', 3, 224, 224]);
+    assert.deepEqual(g.output!.map((o) => o.name), ['logits']);
+    assert.deepEqual(dims(g.output![0]!), ['N', 13]);
+    assert.ok(!g.node!.some((n) => n.opType === 'QLinearMatMul' || (n.output ?? []).includes('output')), 'the 1000-class classifier is still there');
+    assert.ok(!g.initializer!.some((t) => (t.name ?? '').startsWith('classifier.')), 'classifier weights are still there');
+    assert.ok(model.opsetImport!.some((o) => (o.domain ?? '') === '' && Number(o.version) >= 10));
+    assert.deepEqual(getMetadata(model), { labels: '["a","b"]', preprocessing_id: 'abc' });
+  });
+
+  it('runs with a dynamic batch and matches features -> JS head within 1e-4', async () => {
+    const layers = [randomLayer(1280, 64, 'relu', 7), randomLayer(64, 32, 'tanh', 8, 0.2), randomLayer(32, 13, 'linear', 9, 0.3)];
+    const session = await createSession(compose(layers), { intraOpNumThreads: 2 });
+    assert.deepEqual(session.inputNames, ['images']);
+    assert.deepEqual(session.outputNames, ['logits']);
+    const files = photos(1).slice(3, 6);
+    const batch = await batchOf(files);
+    for (const n of [1, 3]) {
+      const { data, cols } = await runLogits(session, 'images', batch, n, [3, 224, 224]);
+      assert.equal(cols, 13);
+      assert.equal(data.length, n * 13);
+      const want = denseForward(layers, await backbone.features(batch, n), n);
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(data[i]! - want[i]!) < 1e-4, `logit ${i}: ${data[i]} vs ${want[i]}`);
+    }
+    await session.release();
+  });
+
+  it('supports every activation', async () => {
+    for (const act of ['sigmoid', 'elu'] as const) {
+      const layers = [randomLayer(1280, 8, act, 3), randomLayer(8, 4, act, 4, 0.5)];
+      const session = await createSession(compose(layers));
+      const batch = await batchOf(photos(1).slice(0, 1));
+      const { data } = await runLogits(session, 'images', batch, 1, [3, 224, 224]);
+      const want = denseForward(layers, await backbone.features(batch, 1), 1);
+      for (let i = 0; i < 4; i++) assert.ok(Math.abs(data[i]! - want[i]!) < 1e-4, `${act} logit ${i}`);
+      await session.release();
+    }
+  });
+
+  it('rejects heads that do not fit', () => {
+    assert.throws(() => compose([]), /the head has no layers/);
+    assert.throws(() => compose([randomLayer(1000, 13, 'linear', 1)]), /layer 0: inDim 1000 does not match the backbone feature dim 1280/);
+    assert.throws(() => compose([randomLayer(1280, 8, 'relu', 1), randomLayer(9, 2, 'linear', 2)]), /layer 1: inDim 9 does not match the previous layer outDim 8/);
+    assert.throws(() => compose([{ ...randomLayer(1280, 4, 'linear', 1), bias: new Float32Array(3) }]), /layer 0: bias has 3 values, expected outDim = 4/);
+    assert.throws(
+      () => composeHeadModel(bytes, { backboneInput: 'data', featureNode: backboneFeatureNode, layers: [randomLayer(1280, 2, 'linear', 1)] }),
+      /the backbone has no input 'data' \(inputs: input\)/,
+    );
+  });
+});

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { addFeatureOutput, inferFeatureDim } from '../../../ml/onnx/feature-output.ts';
+import { DataType, decodeModel, encodeModel, floatTensor, node, onnx, valueInfo } from '../../../ml/onnx/proto.ts';
+import { pruneToOutputs } from '../../../ml/onnx/prune.ts';
+import { createSession } from '../../../ml/onnx/session.ts';
+import { backboneFeatureNode, backbonePath } from '../../helpers/paths.ts';
+
+/** x -> A: Relu -> a; a -> B: Neg -> b (output); x, w -> C: Mul -> c (output); an unused initializer. */
+function toyModel() {
+  return onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 12 }],
+    graph: {
+      name: 'toy',
+      input: [valueInfo('x', DataType.FLOAT, ['N', 2]), valueInfo('unused_in', DataType.FLOAT, [1])],
+      initializer: [floatTensor('w', [2], Float32Array.of(2, 3)), floatTensor('dead', [1], Float32Array.of(1))],
+      node: [node('Relu', ['x'], ['a'], 'A'), node('Neg', ['a'], ['b'], 'B'), node('Mul', ['x', 'w'], ['c'], 'C')],
+      output: [valueInfo('b', DataType.FLOAT, ['N', 2]), valueInfo('c', DataType.FLOAT, ['N', 2])],
+    },
+  });
+}
+
+describe('pruneToOutputs', () => {
+  it('keeps only what the named outputs need', () => {
+    const m = pruneToOutputs(toyModel(), ['c']);
+    assert.deepEqual(m.graph!.node!.map((n) => n.name), ['C']);
+    assert.deepEqual(m.graph!.initializer!.map((t) => t.name), ['w']);
+    assert.deepEqual(m.graph!.input!.map((i) => i.name), ['x']);
+    assert.deepEqual(m.graph!.output!.map((o) => o.name), ['c']);
+    const m2 = pruneToOutputs(toyModel(), ['b']);
+    assert.deepEqual(m2.graph!.node!.map((n) => n.name), ['A', 'B']);
+    assert.deepEqual(m2.graph!.initializer, []);
+  });
+
+  it('refuses an output the graph does not declare', () => {
+    assert.throws(() => pruneToOutputs(toyModel(), ['zz']), /cannot prune to \[zz\]: not graph outputs \(have b, c\)/);
+  });
+
+  it('still gives a model onnxruntime loads', async () => {
+    const s = await createSession(encodeModel(pruneToOutputs(toyModel(), ['c'])));
+    assert.deepEqual(s.inputNames, ['x']);
+    assert.deepEqual(s.outputNames, ['c']);
+    await s.release();
+  });
+});
+
+describe('addFeatureOutput', () => {
+  const bytes = fs.readFileSync(backbonePath);
+
+  it('adds a float32 [batch, 1280] features output and keeps the original output', async () => {
+    const m = decodeModel(bytes);
+    assert.equal(inferFeatureDim(m.graph!, '472_quantized'), 1280);
+    assert.equal(inferFeatureDim(m.graph!, '464_quantized'), 1280);
+    assert.equal(addFeatureOutput(m, backboneFeatureNode), 1280);
+    const out = m.graph!.output!;
+    assert.deepEqual(out.map((o) => o.name), ['output', 'features']);
+    const dims = out[1]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    assert.deepEqual(dims, ['batch_size', 1280]);
+    assert.equal(out[1]!.type!.tensorType!.elemType, DataType.FLOAT);
+    const s = await createSession(encodeModel(m));
+    assert.deepEqual(s.outputNames, ['output', 'features']);
+    await s.release();
+  });
+
+  it('names every missing tensor', () => {
+    const m = decodeModel(bytes);
+    assert.throws(
+      () => addFeatureOutput(m, { tensor: '472_quantized', scale: 'nope_scale', zeroPoint: 'nope_zp' }),
+      /feature_node names tensors the graph does not have: scale 'nope_scale', zero_point 'nope_zp'\./,
+    );
+  });
+
+  it('refuses to shadow an existing tensor', () => {
+    assert.throws(() => addFeatureOutput(decodeModel(bytes), backboneFeatureNode, 'output'), /already has a tensor of that name/);
+  });
+});

@@ -1,0 +1,70 @@
+/** The micro-batcher: immediate runs when idle, batches while busy, bounded batch size, errors per batch. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Batcher } from '../../server/batcher.ts';
+
+/** A fake model: output row i = [sum of input i, n]; each run takes `ms` and is recorded. */
+function fakeModel(ms = 5, fail?: (n: number) => boolean) {
+  const runs: number[] = [];
+  const infer = async (batch: Float32Array, n: number) => {
+    runs.push(n);
+    await new Promise((r) => setTimeout(r, ms));
+    if (fail?.(n)) throw new Error(`run of ${n} failed`);
+    const size = batch.length / n;
+    const out = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < size; j++) s += batch[i * size + j]!;
+      out[2 * i] = s;
+      out[2 * i + 1] = n;
+    }
+    return out;
+  };
+  return { runs, infer };
+}
+
+const input = (v: number) => new Float32Array(4).fill(v);
+
+test('an idle batcher runs a single request at once (synchronously dispatched, no wait), alone', async () => {
+  const m = fakeModel(1);
+  const b = new Batcher({ itemSize: 4, maxBatch: 16, maxWaitMs: 60_000, infer: m.infer });
+  const pending = b.run(input(2));
+  assert.deepEqual(m.runs, [1], 'the run started before run() returned');
+  assert.deepEqual([...(await pending)], [8, 1]);
+});
+
+test('arrivals during a run go together in the next run, each gets its own row', async () => {
+  const m = fakeModel(10);
+  const b = new Batcher({ itemSize: 4, maxBatch: 16, maxWaitMs: 2, infer: m.infer });
+  const first = b.run(input(1));
+  const rest = Array.from({ length: 5 }, (_, i) => b.run(input(i + 10)));
+  const outs = await Promise.all([first, ...rest]);
+  assert.deepEqual(m.runs, [1, 5]);
+  assert.deepEqual(outs.map((o) => o[0]), [4, 40, 44, 48, 52, 56]);
+  assert.deepEqual(outs.slice(1).map((o) => o[1]), [5, 5, 5, 5, 5]);
+});
+
+test('batches never exceed maxBatch', async () => {
+  const m = fakeModel(5);
+  const b = new Batcher({ itemSize: 4, maxBatch: 4, maxWaitMs: 2, infer: m.infer });
+  const outs = await Promise.all(Array.from({ length: 11 }, (_, i) => b.run(input(i))));
+  assert.deepEqual(m.runs, [1, 4, 4, 2]);
+  assert.deepEqual(outs.map((o) => o[0]), Array.from({ length: 11 }, (_, i) => 4 * i));
+});
+
+test('a failing run rejects its own requests only; the batcher keeps going', async () => {
+  const m = fakeModel(5, (n) => n === 3);
+  const b = new Batcher({ itemSize: 4, maxBatch: 16, maxWaitMs: 2, infer: m.infer });
+  const results = await Promise.allSettled([b.run(input(1)), b.run(input(2)), b.run(input(3)), b.run(input(4))]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'rejected']);
+  assert.deepEqual([...(await b.run(input(5)))], [20, 1]);
+  await b.idle();
+  assert.equal(b.busy, false);
+});
+
+test('a wrong-sized input is refused without running', async () => {
+  const m = fakeModel(1);
+  const b = new Batcher({ itemSize: 4, maxBatch: 16, maxWaitMs: 2, infer: m.infer });
+  await assert.rejects(b.run(new Float32Array(3)), /3 floats, expected 4/);
+  assert.deepEqual(m.runs, []);
+});

@@ -1,0 +1,70 @@
+/**
+ * Graceful shutdown: draining answers 503 to new work while probes still answer; SIGTERM lets in-flight
+ * requests finish, flushes the prediction log and exits 0.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { staticModelSource } from '../../server/model-source.ts';
+import { miniDataDir } from '../helpers/paths.ts';
+import { backboneVersion, json, postFiles, startTestApp } from './fixtures.ts';
+
+const pizzaDir = path.join(miniDataDir, 'images/pizza');
+const pizzas = fs.readdirSync(pizzaDir).sort().slice(0, 8).map((f) => fs.readFileSync(path.join(pizzaDir, f)));
+
+test('draining: new work gets 503, probes keep answering, ready turns 503', async (t) => {
+  const srv = await startTestApp(t, { source: staticModelSource('food101', [backboneVersion(t)], { champion: 1 }) });
+  srv.serve.beginDrain();
+  const res = await postFiles(`${srv.url}/predict`, [{ field: 'file', data: pizzas[0]!, filename: 'a.jpg' }]);
+  assert.equal(res.status, 503);
+  assert.equal(res.body.error.code, 'SHUTTING_DOWN');
+  const health = await fetch(`${srv.url}/health`);
+  assert.equal(health.status, 200);
+  assert.equal((await json(health)).status, 'ok');
+  const ready = await fetch(`${srv.url}/ready`);
+  assert.equal(ready.status, 503);
+  assert.equal((await json(ready)).error.code, 'SHUTTING_DOWN');
+});
+
+test('SIGTERM: the in-flight batch finishes, the log is flushed, the process exits 0', async (t) => {
+  const model = backboneVersion(t);
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv.filter((a) => !a.startsWith('--test')), fileURLToPath(new URL('./serve-child.ts', import.meta.url)), model.dir, model.sha256],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const waitFor = (re: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const m = out.match(re);
+        if (m) resolve(m);
+      };
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        check();
+      });
+      child.once('exit', () => reject(new Error(`child exited early:\n${out}\n${err}`)));
+      check();
+    });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+  const url = (await waitFor(/LISTENING (\S+)/))[1]!;
+  const batch = postFiles(`${url}/predict/batch`, pizzas.map((data, i) => ({ field: 'file', data, filename: `${i}.jpg` })));
+  await waitFor(/REQUEST POST \/predict\/batch/);
+  child.kill('SIGTERM');
+
+  const res = await batch;
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.results.length, 8);
+  for (const r of res.body.results) assert.equal(r.predictions[0].class, 'pizza');
+  assert.equal(await exited, 0, err);
+  assert.match(out, /LOG_CLOSED 8/);
+  await assert.rejects(fetch(`${url}/health`), 'the port is closed after shutdown');
+});

@@ -47,8 +47,10 @@ export async function runPipelineCommand(file: string, flags: RunFlags): Promise
   try {
     const outcomes = await engine.run(flags, { force: flags.force ?? false, shard }, controller.signal);
     const ran = outcomes.filter((o) => o.status === 'ran').length;
+    const peakMb = process.resourceUsage().maxRSS / 1024;
     engine.log.success(
-      `finished in ${((performance.now() - started) / 1000).toFixed(1)}s: ${ran} ran, ${outcomes.length - ran} cached. Log: ${path.relative(process.cwd(), record.logFile)}`,
+      `finished in ${((performance.now() - started) / 1000).toFixed(1)}s: ${ran} ran, ${outcomes.length - ran} cached, peak RSS ${peakMb.toFixed(0)} MB. ` +
+        `Log: ${path.relative(process.cwd(), record.logFile)}`,
     );
   } catch (err) {
     sink.writeFileOnly(`${(err as Error).stack ?? String(err)}${(err as Error).cause ? `\ncause: ${((err as Error).cause as Error).stack}` : ''}`);

@@ -27,9 +27,11 @@ function images(n: number, seed: number): { x: Float32Array; y: Int32Array; n: n
   return { x, y, n };
 }
 
-async function onnxMatchesTfjs(tf: Tf, model: ReturnType<typeof cnn.build>, n: number): Promise<void> {
-  const bytes = cnn.toOnnx(model, { metadata: { labels: '["top","bottom"]' } });
-  assert.equal(getMetadata(decodeModel(bytes)).labels, '["top","bottom"]');
+async function onnxMatchesTfjs(tf: Tf, model: ReturnType<typeof cnn.build>, n: number, opset?: number): Promise<void> {
+  const bytes = cnn.toOnnx(model, { metadata: { labels: '["top","bottom"]' }, opset });
+  const proto = decodeModel(bytes);
+  assert.equal(getMetadata(proto).labels, '["top","bottom"]');
+  assert.equal(Number(proto.opsetImport![0]!.version), opset ?? 13);
   const rand = mulberry32(99);
   const nchw = Float32Array.from({ length: n * 3 * S * S }, () => rand() * 2 - 1);
   const expected = tf.tidy(() => (model.predict(tf.tensor4d(nchwToNhwc(nchw, n, 3, S, S), [n, S, S, 3])) as ReturnType<typeof tf.tensor>).dataSync());
@@ -66,6 +68,7 @@ describe('family cnn', () => {
   it('an untrained net exports to ONNX with the same logits (NCHW in ONNX, NHWC in tfjs)', async () => {
     const model = cnn.build(tf, { ...spec, hidden_units: 3 }, { inputSize: S, channels: 3, numClasses: 2, seed: 2 });
     await onnxMatchesTfjs(tf, model, 3);
+    await onnxMatchesTfjs(tf, model, 1, 17);
   });
 
   it('really trains on pixels (cpu backend) and the trained net exports with matching logits', async () => {

@@ -39,7 +39,11 @@ describe('architecture families registry', () => {
     assert.ok(has(errs, '/layers/1/dense', 'minimum'), JSON.stringify(errs));
     assert.ok(has(errs, '/layers/1/activation', 'enum'), JSON.stringify(errs));
     assert.ok(!errs.some((e) => e.instancePath.startsWith('/layers/0')), 'the good layer is not blamed');
+    assert.ok(!errs.some((e) => e.keyword === 'anyOf' || (e.keyword === 'required' && e.params.missingProperty === 'dropout')), 'no noise from the other layer kind');
     assert.ok(has(errors({ family: 'head', layers: [{ dropout: 1.5 }] }), '/layers/0/dropout', 'exclusiveMaximum'));
+    assert.ok(has(errors({ family: 'head', layers: [{ dropout: 0.3, activation: 'relu' }] }), '/layers/0', 'additionalProperties'));
+    const typo = errors({ family: 'head', layers: [{ dropot: 0.3 }] });
+    assert.ok(typo.some((e) => e.keyword === 'additionalProperties' && e.params.additionalProperty === 'dropot'), JSON.stringify(typo));
   });
 
   it('rejects properties of another family and unknown properties', () => {

@@ -1,0 +1,57 @@
+/**
+ * An architecture family: what a `family: <name>` entry under `architectures:` in the pipeline file means. The
+ * family owns the entry's schema, builds the tfjs model for training and maps a trained model to ONNX. Families
+ * are listed explicitly in `index.ts`.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Static, TSchema } from 'typebox';
+import type { FeatureNode } from '../onnx/types.ts';
+
+export type Tf = typeof tfjs;
+export type LayersModel = tfjs.LayersModel;
+
+/** Shapes a model is built for. Feature families read `inputDim`; pixel families `inputSize` and `channels`. */
+export interface BuildDims {
+  readonly inputDim?: number;
+  readonly inputSize?: number;
+  readonly channels?: number;
+  readonly numClasses: number;
+  /** Base seed; each layer's initialiser gets its own seed derived from it. */
+  readonly seed: number;
+}
+
+/** The pretrained backbone a feature head is composed onto (bytes of the ONNX model, its input, the feature node). */
+export interface BackboneRef {
+  readonly bytes: Uint8Array;
+  /** Name of the backbone's image input. */
+  readonly input: string;
+  /** The node that holds the features the head was trained on (dequantized by the composer when quantized). */
+  readonly featureNode: FeatureNode;
+}
+
+export interface OnnxEnv {
+  /** Required by families whose input is `features`. */
+  readonly backbone?: BackboneRef;
+  /** String metadata written into the ONNX model (labels, run id, preprocessing, ...). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Opset for standalone graphs (default 13). */
+  readonly opset?: number;
+}
+
+export interface Family<S extends TSchema = TSchema> {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema (typebox) of one `architectures:` entry; always has `family: <name>` and no extra properties. */
+  readonly schema: S;
+  /** What the model consumes: frozen backbone features or preprocessed pixels (NHWC in tfjs). */
+  readonly input: 'features' | 'pixels';
+  /** Builds an untrained model whose output is logits (no softmax). Method syntax keeps the registry assignable. */
+  build(tf: Tf, spec: Static<S>, dims: BuildDims): LayersModel;
+  /** ONNX bytes with input `images` float32 [N,3,S,S] and output `logits` [N,C]. */
+  toOnnx(model: LayersModel, env: OnnxEnv): Uint8Array;
+}
+
+/** Identity helper that keeps a family's schema type for `build`'s `spec` parameter. */
+export function defineFamily<S extends TSchema>(family: Family<S>): Family<S> {
+  return family;
+}

@@ -9,6 +9,11 @@ export type ModelProto = onnxProto.onnx.ModelProto;
 export type GraphProto = onnxProto.onnx.GraphProto;
 export type NodeProto = onnxProto.onnx.NodeProto;
 export type TensorProto = onnxProto.onnx.TensorProto;
+/** The plain-object shapes protobufjs uses for nested messages (what `model.graph`, `graph.node` ... hold). */
+export type IGraphProto = onnxProto.onnx.IGraphProto;
+export type INodeProto = onnxProto.onnx.INodeProto;
+export type ITensorProto = onnxProto.onnx.ITensorProto;
+export type IValueInfoProto = onnxProto.onnx.IValueInfoProto;
 
 /** ONNX TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
@@ -81,4 +86,41 @@ export function setMetadata(model: ModelProto, entries: Readonly<Record<string, 
 /** Reads string metadata entries from a model. */
 export function getMetadata(model: ModelProto): Record<string, string> {
   return Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+}
+
+/** The values of an initializer as numbers (FLOAT, UINT8, INT8, INT32, INT64), from raw_data or the typed fields. */
+export function tensorValues(t: ITensorProto): Float64Array {
+  const count = (t.dims ?? []).reduce<number>((a, d) => a * Number(d), 1);
+  const raw = t.rawData && t.rawData.length ? t.rawData : undefined;
+  const out = new Float64Array(count);
+  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
+  for (let i = 0; i < count; i++) {
+    switch (t.dataType) {
+      case DataType.FLOAT:
+        out[i] = view ? view.getFloat32(i * 4, true) : t.floatData![i]!;
+        break;
+      case DataType.UINT8:
+        out[i] = view ? view.getUint8(i) : t.int32Data![i]!;
+        break;
+      case DataType.INT8:
+        out[i] = view ? view.getInt8(i) : t.int32Data![i]!;
+        break;
+      case DataType.INT32:
+        out[i] = view ? view.getInt32(i * 4, true) : t.int32Data![i]!;
+        break;
+      case DataType.INT64:
+        out[i] = view ? Number(view.getBigInt64(i * 8, true)) : Number(t.int64Data![i]);
+        break;
+      default:
+        throw new Error(`tensor ${t.name}: data type ${t.dataType} not supported`);
+    }
+  }
+  return out;
+}
+
+/** The initializer called `name` (throws naming it if absent). */
+export function initializer(model: ModelProto, name: string): ITensorProto {
+  const t = model.graph?.initializer?.find((x) => x.name === name);
+  if (!t) throw new Error(`model has no initializer '${name}'`);
+  return t;
 }

@@ -1,8 +1,7 @@
 /**
- * The preprocessing contract: what the pipeline file says under `backbone.preprocessing` (and `features.with.views`),
- * and the id that names a feature space together with the backbone's sha256.
+ * The preprocessing contract: what the pipeline file says under `backbone.preprocessing` (and `features.with.views`).
+ * Kept free of native imports so schema tooling can load it; the id lives in id.ts.
  */
-import { createHash } from 'node:crypto';
 import Type, { type Static } from 'typebox';
 
 /**
@@ -122,20 +121,4 @@ export function viewNames(views: ViewsSpec): string[] {
   if (views.flip) names.push('flip');
   for (let i = 1; i <= views.crops; i++) names.push(`crop${i}`);
   return names;
-}
-
-/**
- * Names the preprocessing: first 16 hex chars of sha256 over a canonical JSON of the spec and the code version.
- * Same id <=> same tensors for the same image bytes.
- */
-export function preprocessingId(spec: PreprocessSpec): string {
-  const canonical = JSON.stringify({
-    code: PREPROCESS_CODE_VERSION,
-    crop: spec.crop,
-    kernel: spec.kernel,
-    mean: [...spec.mean],
-    resize: spec.resize,
-    std: [...spec.std],
-  });
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

@@ -1,0 +1,79 @@
+/**
+ * Export: one self-contained ONNX model = backbone up to its feature node + the trained dense head.
+ * Input `images` float32 [N,3,224,224] (dynamic batch), output `logits` float32 [N,C].
+ */
+import { addFeatureOutput } from './feature-output.ts';
+import { pruneToOutputs } from './prune.ts';
+import { DataType, decodeModel, encodeModel, floatTensor, node, setMetadata, valueInfo, type INodeProto } from './proto.ts';
+import { DENSE_ACTIVATIONS, type DenseLayer, type FeatureNode } from './types.ts';
+
+export interface ComposeHeadOptions {
+  /** The backbone's graph input name (e.g. `input`). */
+  readonly backboneInput: string;
+  readonly featureNode: FeatureNode;
+  /** The head, first layer first; the last layer's output is the logits (use activation `linear`). */
+  readonly layers: readonly DenseLayer[];
+  readonly inputName?: string;
+  readonly outputName?: string;
+  /** Written to the model's metadata_props (labels, run id, preprocessing id ...). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+const ACTIVATION_OP: Record<DenseLayer['activation'], string | undefined> = { linear: undefined, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', elu: 'Elu' };
+
+function checkLayers(layers: readonly DenseLayer[], featureDim: number | undefined): void {
+  if (layers.length === 0) throw new Error('composeHeadModel: the head has no layers (a linear classifier is one Dense layer)');
+  layers.forEach((l, i) => {
+    const at = `composeHeadModel: layer ${i}`;
+    if (!DENSE_ACTIVATIONS.includes(l.activation)) throw new Error(`${at}: unknown activation '${l.activation}' (expected ${DENSE_ACTIVATIONS.join(', ')})`);
+    if (l.kernel.length !== l.inDim * l.outDim) throw new Error(`${at}: kernel has ${l.kernel.length} values, expected inDim x outDim = ${l.inDim} x ${l.outDim}`);
+    if (l.bias.length !== l.outDim) throw new Error(`${at}: bias has ${l.bias.length} values, expected outDim = ${l.outDim}`);
+    const prev = i === 0 ? featureDim : layers[i - 1]!.outDim;
+    if (prev !== undefined && l.inDim !== prev) throw new Error(`${at}: inDim ${l.inDim} does not match the ${i === 0 ? 'backbone feature dim' : 'previous layer outDim'} ${prev}`);
+  });
+}
+
+/** Returns the encoded composed model. `backbone` is the original file's bytes (not modified). */
+export function composeHeadModel(backbone: Uint8Array, opts: ComposeHeadOptions): Uint8Array {
+  const inputName = opts.inputName ?? 'images';
+  const outputName = opts.outputName ?? 'logits';
+  const model = decodeModel(backbone);
+  const graph = model.graph!;
+  const input = graph.input?.find((i) => i.name === opts.backboneInput);
+  if (!input) throw new Error(`composeHeadModel: the backbone has no input '${opts.backboneInput}' (inputs: ${(graph.input ?? []).map((i) => i.name).join(', ')})`);
+
+  const featureTensor = '__head_features';
+  const featureDim = addFeatureOutput(model, opts.featureNode, featureTensor);
+  checkLayers(opts.layers, featureDim);
+
+  const nodes: INodeProto[] = [];
+  let x = featureTensor;
+  opts.layers.forEach((l, i) => {
+    const last = i === opts.layers.length - 1;
+    const act = ACTIVATION_OP[l.activation];
+    const gemmOut = last && !act ? outputName : `head_${i}_gemm`;
+    graph.initializer!.push(floatTensor(`head_${i}_kernel`, [l.inDim, l.outDim], l.kernel), floatTensor(`head_${i}_bias`, [l.outDim], l.bias));
+    nodes.push(node('Gemm', [x, `head_${i}_kernel`, `head_${i}_bias`], [gemmOut], `head_${i}_Gemm`));
+    x = gemmOut;
+    if (act) {
+      const actOut = last ? outputName : `head_${i}_${l.activation}`;
+      nodes.push(node(act, [x], [actOut], `head_${i}_${act}`, act === 'Elu' ? { alpha: 1.0 } : {}, ['alpha']));
+      x = actOut;
+    }
+  });
+  graph.node = [...graph.node!, ...nodes];
+
+  // Rename the input everywhere it is read, and give input and output the same symbolic batch.
+  for (const n of graph.node) n.input = (n.input ?? []).map((name) => (name === opts.backboneInput ? inputName : name));
+  const itemDims = (input.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue ?? 0));
+  const inputInfo = valueInfo(inputName, DataType.FLOAT, ['N', ...itemDims]);
+  graph.input = (graph.input ?? []).map((i) => (i.name === opts.backboneInput ? inputInfo : i));
+  graph.output = [...(graph.output ?? []), valueInfo(outputName, DataType.FLOAT, ['N', opts.layers[opts.layers.length - 1]!.outDim])];
+
+  // Drops the original 1000-class classifier and anything else the logits do not need.
+  pruneToOutputs(model, [outputName]);
+  model.producerName = 'food101-mlops';
+  model.producerVersion = 'compose-head/1';
+  if (opts.metadata) setMetadata(model, opts.metadata);
+  return encodeModel(model);
+}

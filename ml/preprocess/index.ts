@@ -1,0 +1,37 @@
+/**
+ * THE preprocessing function: feature extraction, training and serving all turn photos into tensors through
+ * this module, so there is no train/serve skew. A photo is decoded and resized once (decode.ts); views are cut
+ * and normalised from that in JS (tensor.ts).
+ */
+import { decodeForViews } from './decode.ts';
+import type { PreprocessSpec, ViewsSpec } from './spec.ts';
+import { normalisationTables, toTensor, viewBox } from './tensor.ts';
+import { viewNames } from './spec.ts';
+
+export { configureSharp, decodeForViews, ImageDecodeError, type RawImage } from './decode.ts';
+export { centerBox, imageStats, normalisationTables, toTensor, viewBox, type CropBox } from './tensor.ts';
+export * from './spec.ts';
+export { decoderVersion, preprocessingId } from './id.ts';
+
+/** One photo (bytes or a path) -> the centre view as float32 NCHW `[3, crop, crop]` (length 3*crop*crop). */
+export async function preprocess(input: Buffer | Uint8Array | string, spec: PreprocessSpec): Promise<Float32Array> {
+  return toTensor(await decodeForViews(input, spec), spec);
+}
+
+/**
+ * All views of one photo from a single decode: `center`, then `flip` if asked, then `crop1`..`cropN`.
+ * `seedKey` (the image's sha256) places the random crops.
+ */
+export async function preprocessViews(
+  input: Buffer | Uint8Array | string,
+  spec: PreprocessSpec,
+  views: ViewsSpec,
+  seedKey: string,
+): Promise<{ view: string; data: Float32Array }[]> {
+  const raw = await decodeForViews(input, spec);
+  const tables = normalisationTables(spec);
+  return viewNames(views).map((view) => ({
+    view,
+    data: toTensor(raw, spec, viewBox(raw, spec, view, seedKey), undefined, 0, tables),
+  }));
+}

@@ -1,0 +1,232 @@
+/**
+ * Serving benchmark (not a test): our Koa service against the original FastAPI + OpenCV stack, same ONNX model,
+ * same image, same load tool (wrk + the peer's post.lua), at 1 and 16 connections, then 32 connections x 1,000
+ * requests for errors and our peak RSS. Prints a Markdown table for BENCHMARKS.md.
+ *
+ *   node --import tsx scripts/bench-serve.ts [--duration 10] [--image path.jpg] [--model m.onnx --labels l.txt
+ *        --preprocessing p.json] [--only ours|original] [--intra-op 1] [--uv-threads 4] [--max-batch 16]
+ *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main]
+ *
+ * Needs: apt-get install -y python3-fastapi python3-uvicorn python3-opencv python3-multipart wrk
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shared = path.resolve(repoRoot, '../shared');
+const peerDir = path.join(shared, 'peers/original-stack');
+const IMAGENET_SPEC = { resize: 256, crop: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], kernel: 'linear' };
+
+const { values: args } = parseArgs({
+  options: {
+    child: { type: 'boolean', default: false },
+    dir: { type: 'string' },
+    sha: { type: 'string' },
+    model: { type: 'string', default: process.env.BACKBONE_ONNX ?? path.join(shared, 'models/mobilenetv2-12-int8.onnx') },
+    labels: { type: 'string', default: path.join(shared, 'models/imagenet_classes.txt') },
+    preprocessing: { type: 'string' },
+    image: { type: 'string' },
+    duration: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    'intra-op': { type: 'string', default: '1' },
+    'uv-threads': { type: 'string', default: '4' },
+    'max-batch': { type: 'string', default: '16' },
+    'max-wait-ms': { type: 'string', default: '2' },
+    'sharp-concurrency': { type: 'string', default: '1' },
+    inference: { type: 'string', default: 'worker' },
+  },
+});
+
+/** Child mode: our server, alone in its process so its RSS is its own. */
+async function runChild(): Promise<void> {
+  const sharp = (await import('sharp')).default;
+  sharp.concurrency(Number(args['sharp-concurrency']));
+  const { startServer } = await import('../server/start.ts');
+  const { staticModelSource } = await import('../server/model-source.ts');
+  const srv = await startServer({
+    port: 0,
+    modelName: 'bench',
+    source: staticModelSource('bench', [{ version: 1, dir: args.dir!, modelFile: 'model.onnx', sha256: args.sha! }], { champion: 1 }),
+    pollMs: 0,
+    waitForModel: true,
+    intraOpNumThreads: Number(args['intra-op']),
+    inferenceThread: args.inference === 'main' ? 'main' : 'worker',
+    maxBatch: Number(args['max-batch']),
+    maxWaitMs: Number(args['max-wait-ms']),
+    logger: { debug() {}, info() {}, warn: (m) => console.error(m), error: (m) => console.error(m) },
+  });
+  process.stdout.write(`LISTENING ${srv.url}\n`);
+  // Die with the benchmark: its end of our stdin closes when it exits, however it exits.
+  process.stdin.on('end', () => void srv.close().then(() => process.exit(0)));
+  process.stdin.resume();
+}
+
+interface WrkResult {
+  p50: number;
+  p99: number;
+  rps: number;
+  requests: number;
+  errors: number;
+}
+
+const ms = (s: string) => {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as 'us' | 'ms' | 's' | 'm'];
+};
+
+function wrk(url: string, image: string, connections: number, duration: number): Promise<WrkResult> {
+  const threads = Math.min(2, connections);
+  const argv = [`-t${threads}`, `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '--latency', '-s', path.join(peerDir, 'post.lua'), url];
+  return new Promise((resolve, reject) => {
+    execFile('wrk', argv, { env: { ...process.env, IMG: image } }, (err, stdout) => {
+      if (err) return reject(err);
+      const latency = (p: string) => ms(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(stdout)?.[1] ?? '');
+      const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
+      const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+      const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+      resolve({ p50: latency('50'), p99: latency('99'), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]), requests, errors: non2xx + socketErrors });
+    });
+  });
+}
+
+async function waitHealthy(url: string, proc: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`${url}: process exited with ${proc.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function startOurs(): Promise<{ url: string; proc: ChildProcess }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-serve-'));
+  fs.symlinkSync(path.resolve(args.model!), path.join(dir, 'model.onnx'));
+  const labelsText = fs.readFileSync(args.labels!, 'utf8');
+  const labels = args.labels!.endsWith('.json') ? JSON.parse(labelsText) : labelsText.split('\n');
+  fs.writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(labels));
+  fs.writeFileSync(path.join(dir, 'preprocessing.json'), args.preprocessing ? fs.readFileSync(args.preprocessing, 'utf8') : JSON.stringify(IMAGENET_SPEC));
+  const sha = createHash('sha256').update(fs.readFileSync(args.model!)).digest('hex');
+  const self = fileURLToPath(import.meta.url);
+  const childArgs = ['--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
+  const proc = spawn(process.execPath, ['--import', 'tsx', self, ...childArgs], {
+    cwd: repoRoot,
+    env: { ...process.env, UV_THREADPOOL_SIZE: args['uv-threads'] },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /LISTENING (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`our server exited with ${code}`)));
+  });
+  await waitHealthy(url, proc);
+  return { url, proc };
+}
+
+async function startOriginal(): Promise<{ url: string; proc: ChildProcess }> {
+  const port = 8101;
+  const labels = args.labels!.endsWith('.json')
+    ? (() => {
+        const f = path.join(os.tmpdir(), `bench-labels-${process.pid}.txt`);
+        fs.writeFileSync(f, (JSON.parse(fs.readFileSync(args.labels!, 'utf8')) as string[]).join('\n'));
+        return f;
+      })()
+    : args.labels!;
+  const proc = spawn('/usr/bin/python3', ['-m', 'uvicorn', 'server:app', '--port', String(port), '--log-level', 'warning', '--workers', '1'], {
+    cwd: peerDir,
+    env: { ...process.env, MODEL: path.resolve(args.model!), LABELS: path.resolve(labels) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, proc);
+  return { url, proc };
+}
+
+function defaultImage(): string {
+  const root = path.join(shared, 'data/food101-mini/images/pizza');
+  return path.join(root, fs.readdirSync(root).sort()[0]!);
+}
+
+async function measure(name: string, url: string, image: string, duration: number, pid?: number) {
+  await wrk(url, image, 4, 2); // warm-up
+  const c1 = await wrk(url, image, 1, duration);
+  const c16 = await wrk(url, image, 16, duration);
+  // wrk only knows durations: run 32 connections long enough for at least ~1,000 requests at the c=16 rate.
+  const c32 = await wrk(url, image, 32, Math.max(3, Math.ceil((1000 / c16.rps) * 1.2)));
+  const rss = pid ? vm(pid, 'VmHWM') : NaN;
+  return { name, c1, c16, c32, rss, load: os.loadavg()[0]! };
+}
+
+async function main(): Promise<void> {
+  const image = path.resolve(args.image ?? defaultImage());
+  const duration = Number(args.duration);
+  const rows: Awaited<ReturnType<typeof measure>>[] = [];
+  const procs: ChildProcess[] = [];
+  const killAll = () => procs.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
+  process.once('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (killAll(), process.exit(130)));
+  try {
+    if (args.only !== 'original') {
+      const ours = await startOurs();
+      procs.push(ours.proc);
+      const batchSizes = async () => {
+        const text = await (await fetch(`${ours.url}/metrics`)).text();
+        const sum = Number(/inference_batch_size_sum (\S+)/.exec(text)?.[1]);
+        const count = Number(/inference_batch_size_count (\S+)/.exec(text)?.[1]);
+        return sum / count;
+      };
+      rows.push(await measure('ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid));
+      console.error(`ours: mean batch size over the whole run ${(await batchSizes()).toFixed(2)}`);
+      ours.proc.kill('SIGTERM');
+      await new Promise((r) => ours.proc.once('exit', r));
+    }
+    if (args.only !== 'ours') {
+      const original = await startOriginal();
+      procs.push(original.proc);
+      rows.push(await measure('original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid));
+      original.proc.kill('SIGTERM');
+    }
+  } finally {
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  }
+
+  const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+  const stat = fs.statSync(image);
+  console.log(`\nModel \`${path.basename(args.model!)}\`, image \`${path.relative(shared, image)}\` (${(stat.size / 1024).toFixed(0)} KB), ` +
+    `${os.cpus().length} cores, wrk + post.lua, ${duration} s per run; ours: inference on the ${args.inference} thread, intra-op ${args['intra-op']}, UV_THREADPOOL_SIZE ${args['uv-threads']}, ` +
+    `maxBatch ${args['max-batch']}, maxWaitMs ${args['max-wait-ms']}, sharp concurrency ${args['sharp-concurrency']}.\n`);
+  console.log('| server | c=1 p50 ms | c=1 p99 ms | c=1 req/s | c=16 p50 ms | c=16 p99 ms | c=16 req/s | c=32 requests | c=32 p99 ms | errors (all runs) | peak RSS MB | load avg after |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.name} | ${f(r.c1.p50, 2)} | ${f(r.c1.p99, 2)} | ${f(r.c1.rps)} | ${f(r.c16.p50, 2)} | ${f(r.c16.p99, 2)} | ${f(r.c16.rps)} | ` +
+        `${r.c32.requests} | ${f(r.c32.p99, 2)} | ${r.c32.errors + r.c1.errors + r.c16.errors} | ${f(r.rss, 0)} | ${f(r.load, 1)} |`,
+    );
+  }
+  const [ours, orig] = [rows.find((r) => r.name.startsWith('ours')), rows.find((r) => r.name.startsWith('original'))];
+  if (ours && orig) {
+    console.log(`\nc=16 throughput: ${(ours.c16.rps / orig.c16.rps).toFixed(1)}x the original (target >= 4x); ` +
+      `c=1 p50: ${(ours.c1.p50 / orig.c1.p50).toFixed(2)} of the original's (target <= 0.5).`);
+  }
+}
+
+if (args.child) await runChild();
+else await main();

@@ -47,6 +47,8 @@ export interface ExtractResult {
   readonly reused: number;
   /** Images decoded. */
   readonly decoded: number;
+  /** Images that could not be read or decoded (corrupt, truncated, unreadable): skipped, with the reason. */
+  readonly failed: readonly { readonly path: string; readonly sha256: string; readonly reason: string }[];
   readonly seconds: number;
 }
 
@@ -84,10 +86,10 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   const wanted = wantedKeys(opts.images, opts.views);
   const missing = store.missing(space, wanted);
   const seconds = () => (performance.now() - t0) / 1000;
-  if (missing.length === 0) return { computed: 0, reused: wanted.length, decoded: 0, seconds: seconds() };
+  if (missing.length === 0) return { computed: 0, reused: wanted.length, decoded: 0, failed: [], seconds: seconds() };
 
   const jobs = groupByImage(opts.images, missing);
-  const total = missing.length;
+  let total = missing.length;
   const per = 3 * spec.crop * spec.crop;
   const tables = normalisationTables(spec);
   const verify = opts.verify ?? true;
@@ -104,7 +106,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     if (verify) {
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== job.sha256) {
-        return Promise.reject(new Error(`feature extraction: ${job.path} changed since it was listed (sha256 ${actual}, expected ${job.sha256}); re-run the split stage`));
+        return Promise.reject(new ChangedFileError(`feature extraction: ${job.path} changed since it was listed (sha256 ${actual}, expected ${job.sha256}); re-run the split stage`));
       }
     }
     return decodeForViews(bytes, spec);
@@ -124,6 +126,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   let pending: Promise<void> | undefined;
   let done = 0;
   let decoded = 0;
+  const failed: { path: string; sha256: string; reason: string }[] = [];
 
   const runBatch = async (batch: Float32Array, batchKeys: FeatureKey[]): Promise<void> => {
     const n = batchKeys.length;
@@ -153,7 +156,12 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       try {
         raw = await inFlight.shift()!;
       } catch (err) {
-        throw err instanceof Error && err.message.startsWith('feature extraction:') ? err : new Error(`feature extraction: ${job.path}: ${(err as Error).message}`, { cause: err });
+        // A file changed under us is a stale listing: stop. A corrupt or unreadable image is skipped and reported.
+        if (err instanceof ChangedFileError) throw err;
+        failed.push({ path: job.path, sha256: job.sha256, reason: (err as Error).message.replace(/^feature extraction: /, '') });
+        total -= job.views.length;
+        refill();
+        continue;
       }
       decoded++;
       refill();
@@ -171,8 +179,11 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     throw err;
   }
   signal?.throwIfAborted();
-  return { computed: done, reused: wanted.length - missing.length, decoded, seconds: seconds() };
+  return { computed: done, reused: wanted.length - missing.length, decoded, failed, seconds: seconds() };
 }
+
+/** The bytes on disk are not the ones listed: the manifests are stale, so extraction must stop. */
+class ChangedFileError extends Error {}
 
 /** Missing keys grouped per image (first listed path wins for duplicate contents), views in canonical order. */
 function groupByImage(images: readonly ExtractImage[], missing: readonly FeatureKey[]): Job[] {

@@ -81,8 +81,9 @@ export const featuresStep = defineStep({
         preprocessing: spec,
         computed: out.computed,
         reused: out.reused,
-        failed: (out as { failed?: FeaturesResult['failed'] }).failed ?? [],
+        failed: out.failed,
       };
+      for (const f of out.failed) ctx.log.warn(`excluded ${f.path}: ${f.reason}`);
       const rate = out.decoded > 0 ? `, ${(out.decoded / out.seconds).toFixed(0)} images/s` : '';
       ctx.log.info(`${out.computed} vectors computed, ${out.reused} reused from the store (${out.seconds.toFixed(1)}s${rate})`);
       return { result, outputs: [ctx.paths.store] };

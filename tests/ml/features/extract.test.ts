@@ -142,13 +142,23 @@ describe('extractFeatures', () => {
     await assert.rejects(run(new MemoryStore(), [{ ...img!, path: copy }]), new RegExp(`${copy.replace(/[.]/g, '\\.')} changed since it was listed .*re-run the split stage`));
   });
 
-  it('names a photo it cannot decode, after storing the batch in flight', async (t) => {
+  it('skips a photo it cannot decode (corrupt or truncated) and names it; the others are stored', async (t) => {
     const dir = tempDir(t);
     const bad = path.join(dir, 'bad.jpg');
     fs.writeFileSync(bad, 'not a jpeg at all');
+    const [good] = listImages(1);
+    const truncated = path.join(dir, 'truncated.jpg');
+    fs.writeFileSync(truncated, fs.readFileSync(good!.path).subarray(0, 2000));
     const store = new MemoryStore();
-    const images = [...listImages(6).map((i) => ({ ...i, train: false })), { path: bad, sha256: sha(bad), train: false }];
-    await assert.rejects(run(store, images), /feature extraction: .*bad\.jpg/);
-    assert.equal(store.rows.size, 6, 'the full batch before the bad photo is kept');
+    const images = [
+      ...listImages(6).map((i) => ({ ...i, train: false })),
+      { path: bad, sha256: sha(bad), train: false },
+      { path: truncated, sha256: sha(truncated), train: false },
+    ];
+    const out = await run(store, images);
+    assert.deepEqual(out.failed.map((f) => path.basename(f.path)).sort(), ['bad.jpg', 'truncated.jpg']);
+    assert.ok(out.failed.every((f) => f.reason.length > 0));
+    assert.equal(out.computed, 6);
+    assert.equal(store.rows.size, 6);
   });
 });

@@ -36,6 +36,8 @@ export interface OnnxEnv {
   readonly metadata: Readonly<Record<string, string>>;
   /** Opset for standalone graphs (default 13). */
   readonly opset?: number;
+  /** Feature families: average the features of the image and its mirror in the graph (test-time augmentation). */
+  readonly testTimeFlip?: boolean;
 }
 
 export interface Family<S extends TSchema = TSchema> {

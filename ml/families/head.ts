@@ -80,6 +80,7 @@ export const head = defineFamily({
       inputName: 'images',
       outputName: 'logits',
       metadata: env.metadata,
+      testTimeFlip: env.testTimeFlip,
     });
   },
 });

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Backbone } from '../onnx/backbone.ts';
-import { decodeForViews, normalisationTables, preprocessingId, toTensor, viewBox, viewNames } from '../preprocess/index.ts';
+import { decodeForViews, NO_EXTRA_VIEWS, normalisationTables, preprocessingId, toTensor, viewBox, viewNames } from '../preprocess/index.ts';
 import type { PreprocessSpec, RawImage, ViewsSpec } from '../preprocess/index.ts';
 import type { FeatureKey, FeatureRow, FeatureSpace, FeatureStorePort } from './feature-store-port.ts';
 
@@ -24,8 +24,10 @@ export interface ExtractImage {
 export interface ExtractOptions {
   readonly images: readonly ExtractImage[];
   readonly spec: PreprocessSpec;
-  /** Extra views for training images (test/validation images only get `center`). */
+  /** Extra views for training images. */
   readonly views: ViewsSpec;
+  /** Views of the other (validation/test) images: test-time augmentation. Default: `center` only. */
+  readonly evalViews?: ViewsSpec;
   readonly backbone: Pick<Backbone, 'sha256' | 'dim' | 'features'>;
   readonly store: FeatureStorePort;
   /** Vectors per inference call. */
@@ -57,13 +59,14 @@ export function featureSpace(backboneSha256: string, spec: PreprocessSpec): Feat
   return { backboneSha256, preprocessingId: preprocessingId(spec) };
 }
 
-/** The (image, view) keys an image list asks for: train images get every view, others only `center`. Deduplicated. */
-export function wantedKeys(images: readonly ExtractImage[], views: ViewsSpec): FeatureKey[] {
+/** The (image, view) keys an image list asks for: train images get `views`, the others `evalViews`. Deduplicated. */
+export function wantedKeys(images: readonly ExtractImage[], views: ViewsSpec, evalViews: ViewsSpec = NO_EXTRA_VIEWS): FeatureKey[] {
   const trainViews = viewNames(views);
+  const otherViews = viewNames(evalViews);
   const seen = new Set<string>();
   const keys: FeatureKey[] = [];
   for (const img of images) {
-    for (const view of img.train ? trainViews : ['center']) {
+    for (const view of img.train ? trainViews : otherViews) {
       const id = `${img.sha256}/${view}`;
       if (!seen.has(id)) seen.add(id), keys.push({ imageSha256: img.sha256, view });
     }
@@ -83,7 +86,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   if (!(opts.batchSize >= 1) || !(opts.decodeConcurrency >= 1)) throw new Error('extractFeatures: batchSize and decodeConcurrency must be >= 1');
   signal?.throwIfAborted();
   const space = featureSpace(backbone.sha256, spec);
-  const wanted = wantedKeys(opts.images, opts.views);
+  const wanted = wantedKeys(opts.images, opts.views, opts.evalViews);
   const missing = store.missing(space, wanted);
   const seconds = () => (performance.now() - t0) / 1000;
   if (missing.length === 0) return { computed: 0, reused: wanted.length, decoded: 0, failed: [], seconds: seconds() };

@@ -3,6 +3,7 @@
  * Input `images` float32 [N,3,224,224] (dynamic batch), output `logits` float32 [N,C].
  */
 import { addFeatureOutput } from './feature-output.ts';
+import { addFlipBranch } from './flip-branch.ts';
 import { pruneToOutputs } from './prune.ts';
 import { DataType, decodeModel, encodeModel, floatTensor, node, setMetadata, valueInfo, type INodeProto } from './proto.ts';
 import { DENSE_ACTIVATIONS, type DenseLayer, type FeatureNode } from './types.ts';
@@ -17,6 +18,8 @@ export interface ComposeHeadOptions {
   readonly outputName?: string;
   /** Written to the model's metadata_props (labels, run id, preprocessing id ...). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Average the features of the image and its horizontal mirror before the head (test-time augmentation). */
+  readonly testTimeFlip?: boolean;
 }
 
 const ACTIVATION_OP: Record<DenseLayer['activation'], string | undefined> = { linear: undefined, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', elu: 'Elu' };
@@ -33,6 +36,12 @@ function checkLayers(layers: readonly DenseLayer[], featureDim: number | undefin
   });
 }
 
+function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+  return t;
+}
+
 /** Returns the encoded composed model. `backbone` is the original file's bytes (not modified). */
 export function composeHeadModel(backbone: Uint8Array, opts: ComposeHeadOptions): Uint8Array {
   const inputName = opts.inputName ?? 'images';
@@ -46,14 +55,16 @@ export function composeHeadModel(backbone: Uint8Array, opts: ComposeHeadOptions)
   const featureDim = addFeatureOutput(model, opts.featureNode, featureTensor);
   checkLayers(opts.layers, featureDim);
 
+  const itemDims = (input.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue ?? 0));
   const nodes: INodeProto[] = [];
-  let x = featureTensor;
+  let x = opts.testTimeFlip ? addFlipBranch(graph, opts.backboneInput, featureTensor, itemDims[2]!) : featureTensor;
   opts.layers.forEach((l, i) => {
     const last = i === opts.layers.length - 1;
     const act = ACTIVATION_OP[l.activation];
     const gemmOut = last && !act ? outputName : `head_${i}_gemm`;
-    graph.initializer!.push(floatTensor(`head_${i}_kernel`, [l.inDim, l.outDim], l.kernel), floatTensor(`head_${i}_bias`, [l.outDim], l.bias));
-    nodes.push(node('Gemm', [x, `head_${i}_kernel`, `head_${i}_bias`], [gemmOut], `head_${i}_Gemm`));
+    // B stored [out, in] with transB=1 (the layout PyTorch exports): some runtimes (OpenCV dnn) accept only that.
+    graph.initializer!.push(floatTensor(`head_${i}_kernel`, [l.outDim, l.inDim], transpose(l.kernel, l.inDim, l.outDim)), floatTensor(`head_${i}_bias`, [l.outDim], l.bias));
+    nodes.push(node('Gemm', [x, `head_${i}_kernel`, `head_${i}_bias`], [gemmOut], `head_${i}_Gemm`, { transB: 1 }));
     x = gemmOut;
     if (act) {
       const actOut = last ? outputName : `head_${i}_${l.activation}`;
@@ -65,7 +76,6 @@ export function composeHeadModel(backbone: Uint8Array, opts: ComposeHeadOptions)
 
   // Rename the input everywhere it is read, and give input and output the same symbolic batch.
   for (const n of graph.node) n.input = (n.input ?? []).map((name) => (name === opts.backboneInput ? inputName : name));
-  const itemDims = (input.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue ?? 0));
   const inputInfo = valueInfo(inputName, DataType.FLOAT, ['N', ...itemDims]);
   graph.input = (graph.input ?? []).map((i) => (i.name === opts.backboneInput ? inputInfo : i));
   graph.output = [...(graph.output ?? []), valueInfo(outputName, DataType.FLOAT, ['N', opts.layers[opts.layers.length - 1]!.outDim])];

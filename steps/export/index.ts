@@ -15,6 +15,7 @@ import { loadTrained } from '../../ml/training/model-io.ts';
 import { writeDirAtomic } from '../../runner/fs-atomic.ts';
 import { defineStep } from '../../runner/step.ts';
 import type { AggregateResult } from '../aggregate/aggregate-result.ts';
+import type { FeaturesResult } from '../features/features-result.ts';
 import { backboneSection } from '../sections/backbone.ts';
 import { parseCsv } from '../split/manifest.ts';
 import type { SplitResult } from '../split/split-result.ts';
@@ -35,12 +36,13 @@ export const exportStep = defineStep({
   version: 1,
   description: 'Export the winner to ONNX (images -> logits), with labels and preprocessing, after a parity check.',
   schema,
-  needs: ['split', 'aggregate'],
+  needs: ['split', 'features', 'aggregate'],
   reads: [backboneSection],
   resource: 'cpu',
   async run(ctx, params) {
     const split = ctx.input<SplitResult>('split');
     const agg = ctx.input<AggregateResult>('aggregate');
+    const testTimeFlip = ctx.input<FeaturesResult>('features').tta.includes('flip');
     const bb = ctx.section(backboneSection);
     const entry = agg.winner.entry;
     const family = getFamily(entry.family);
@@ -56,17 +58,21 @@ export const exportStep = defineStep({
       run_id: agg.winner.runId,
       architecture: agg.winner.architecture,
       family: entry.family,
+      test_time_augmentation: family.input === 'features' && testTimeFlip ? 'flip' : 'none',
     };
     const { tf } = await selectBackend('auto', { convTraining: false });
     const { model } = await loadTrained(agg.winner.modelDir, tf);
     const backbone = family.input === 'features' ? await loadBackbone({ path: backboneFile, sha256: bb.sha256, input: bb.input, featureNode, threads: bb.threads }) : undefined;
     try {
-      const env = family.input === 'features' ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata } : { metadata };
+      const env =
+        family.input === 'features'
+          ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata, testTimeFlip }
+          : { metadata };
       const onnx = family.toOnnx(model, env);
       const images = parseCsv(fs.readFileSync(path.join(split.dir, 'test.csv'), 'utf8'))
         .slice(0, params.parity_images)
         .map((e) => path.join(split.root, e.path));
-      const parity = await parityCheck({ tf, model, onnx, images, spec, backbone });
+      const parity = await parityCheck({ tf, model, onnx, images, spec, backbone, testTimeFlip: backbone !== undefined && testTimeFlip });
       if (!(parity.maxAbsDiff <= params.parity_tolerance)) {
         throw new Error(`parity check failed: max |onnx - tfjs| logit difference ${parity.maxAbsDiff.toExponential(3)} over ${parity.n} test images exceeds ${params.parity_tolerance}; the export is not written`);
       }

@@ -18,6 +18,15 @@ export interface ParityInput {
   readonly spec: PreprocessSpec;
   /** For feature families: the backbone whose features the head takes. Absent for pixel families. */
   readonly backbone?: Backbone;
+  /** The head takes the mean of the features of the image and its mirror (TTA in the graph). */
+  readonly testTimeFlip?: boolean;
+}
+
+/** The same NCHW batch mirrored along the width. */
+function mirrored(batch: Float32Array, width: number): Float32Array {
+  const out = new Float32Array(batch.length);
+  for (let row = 0; row < batch.length; row += width) for (let x = 0; x < width; x++) out[row + x] = batch[row + width - 1 - x];
+  return out;
 }
 
 export async function parityCheck(p: ParityInput): Promise<{ maxAbsDiff: number; n: number }> {
@@ -36,6 +45,10 @@ export async function parityCheck(p: ParityInput): Promise<{ maxAbsDiff: number;
   let reference: Float32Array;
   if (p.backbone) {
     const feats = await p.backbone.features(batch, n);
+    if (p.testTimeFlip) {
+      const flipped = await p.backbone.features(mirrored(batch, s), n);
+      for (let i = 0; i < feats.length; i++) feats[i] = (feats[i] + flipped[i]) / 2;
+    }
     reference = predictLogits(p.tf, p.model, feats, n);
   } else {
     const nhwc = new Float32Array(n * per);

@@ -5,8 +5,10 @@ export interface FeaturesResult {
   /** The feature space: vectors are keyed by it in the feature store. */
   readonly space: { readonly backboneSha256: string; readonly preprocessingId: string };
   readonly dim: number;
-  /** Views stored for training images (validation and test images have `center` only). */
+  /** Views stored for training images. */
   readonly views: readonly string[];
+  /** Views stored for validation and test images, averaged at evaluation and in the exported graph (TTA). */
+  readonly tta: readonly string[];
   readonly preprocessing: PreprocessSpec;
   readonly computed: number;
   readonly reused: number;

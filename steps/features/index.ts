@@ -19,8 +19,12 @@ import type { FeaturesResult } from './features-result.ts';
 const schema = Type.Object(
   {
     views: ViewsSpecSchema,
-    batch_size: Type.Integer({ minimum: 1, default: 32, description: 'Images per onnxruntime run.' }),
-    decode_concurrency: Type.Integer({ minimum: 1, default: 48, description: 'Images decoded ahead of inference (sharp, libuv thread pool).' }),
+    tta: Type.Object(
+      { flip: Type.Boolean({ default: false, description: 'Also the mirrored view: evaluation and the exported model average both (about +4 points here, 2x inference).' }) },
+      { default: {}, additionalProperties: false, description: 'Test-time augmentation for validation, test and serving.' },
+    ),
+    batch_size: Type.Integer({ minimum: 1, default: 16, description: 'Images per onnxruntime run.' }),
+    decode_concurrency: Type.Integer({ minimum: 1, default: 32, description: 'Images decoded ahead of inference (sharp, libuv thread pool).' }),
   },
   { additionalProperties: false },
 );
@@ -42,6 +46,7 @@ export const featuresStep = defineStep({
     const split = ctx.input<SplitResult>('split');
     const spec = resolvePreprocessSpec(bb.preprocessing);
     const views = resolveViewsSpec(params.views);
+    const evalViews = { flip: params.tta.flip, crops: 0 };
     const file = ctx.resolvePath(bb.path);
     await ensureBackboneFile(file, bb.sha256, bb.url, ctx.log);
     const backbone = await loadBackbone({
@@ -62,6 +67,7 @@ export const featuresStep = defineStep({
         images,
         spec,
         views,
+        evalViews,
         backbone,
         store: ctx.stores.features,
         batchSize: params.batch_size,
@@ -78,6 +84,7 @@ export const featuresStep = defineStep({
         space,
         dim: backbone.dim,
         views: viewNames(views),
+        tta: viewNames(evalViews),
         preprocessing: spec,
         computed: out.computed,
         reused: out.reused,

@@ -17,6 +17,15 @@ import type { SplitResult } from '../split/split-result.ts';
 import type { ArchitectureEntry } from '../sections/architectures.ts';
 import { pixelSpec } from './pixel-spec.ts';
 
+/** Rows averaged in consecutive groups of `k` (k = 1 returns the data as is). */
+function meanOfGroups(data: Float32Array, dim: number, k: number): Float32Array {
+  if (k === 1) return data;
+  const n = data.length / dim / k;
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) for (let v = 0; v < k; v++) for (let j = 0; j < dim; j++) out[i * dim + j] += data[(i * k + v) * dim + j] / k;
+  return out;
+}
+
 export class TrainingData {
   readonly split: SplitResult;
   readonly features: FeaturesResult;
@@ -43,17 +52,21 @@ export class TrainingData {
     return i;
   }
 
-  /** Backbone features of `manifest`: every stored view for training parts, `center` otherwise. */
-  featureSet(manifest: string, allViews: boolean): Dataset {
-    const id = `f:${manifest}:${allViews}`;
+  /**
+   * Backbone features of `manifest`: for training, one row per stored view (augmentation); for evaluation, one
+   * row per image, the mean of its test-time views (TTA), as the exported model computes it.
+   */
+  featureSet(manifest: string, training: boolean): Dataset {
+    const id = `f:${manifest}:${training}`;
     const hit = this.#cache.get(id);
     if (hit) return hit;
     const entries = this.entries(manifest);
-    const views = allViews ? this.features.views : ['center'];
+    const views = training ? this.features.views : this.features.tta;
     const keys = entries.flatMap((e) => views.map((view) => ({ imageSha256: e.sha256, view })));
-    const { data } = this.#stores.features.load(this.features.space, keys);
-    const y = Int32Array.from(entries.flatMap((e) => views.map(() => this.label(e))));
-    const set = shareDataset({ x: data, y, n: keys.length });
+    const { data, dim } = this.#stores.features.load(this.features.space, keys);
+    const x = training ? data : meanOfGroups(data, dim, views.length);
+    const y = Int32Array.from(entries.flatMap((e) => (training ? views.map(() => this.label(e)) : [this.label(e)])));
+    const set = shareDataset({ x, y, n: y.length });
     this.#cache.set(id, set);
     return set;
   }
@@ -83,11 +96,11 @@ export class TrainingData {
   }
 
   /**
-   * The model inputs of `manifest` for an architecture: backbone features (all stored views when `augmented`,
-   * else `center`) for feature families, preprocessed pixels at the net's input size for pixel families.
+   * The model inputs of `manifest` for an architecture: backbone features (augmented views when training, the
+   * TTA mean otherwise) for feature families, preprocessed pixels at the net's input size for pixel families.
    */
-  async inputs(entry: ArchitectureEntry, manifest: string, augmented: boolean): Promise<Dataset> {
-    if (getFamily(entry.family).input === 'features') return this.featureSet(manifest, augmented);
+  async inputs(entry: ArchitectureEntry, manifest: string, training: boolean): Promise<Dataset> {
+    if (getFamily(entry.family).input === 'features') return this.featureSet(manifest, training);
     return this.pixelSet(manifest, pixelSpec(this.features.preprocessing, Number(entry.input)));
   }
 

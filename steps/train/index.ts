@@ -40,6 +40,7 @@ export function runRequest(
     datasetVersion: opts.split.datasetVersion,
     featureSpace: getFamily(entry.family).input === 'features' ? opts.features.space : opts.features.preprocessing,
     views: opts.features.views,
+    tta: opts.features.tta,
     architecture: entry,
     params: opts.run.params,
     fold: opts.run.fold,

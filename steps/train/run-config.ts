@@ -9,6 +9,7 @@ export interface RunConfig {
   readonly datasetVersion: string;
   readonly featureSpace: unknown;
   readonly views: readonly string[];
+  readonly tta: readonly string[];
   readonly architecture: unknown;
   readonly params: unknown;
   readonly fold: number;

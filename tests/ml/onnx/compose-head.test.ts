@@ -85,6 +85,25 @@ describe('composeHeadModel', () => {
     }
   });
 
+  it('with testTimeFlip, equals the head on the mean of the features of the image and its mirror', async () => {
+    const layers = [randomLayer(1280, 16, 'relu', 11), randomLayer(16, 5, 'linear', 12, 0.3)];
+    const model = composeHeadModel(bytes, { backboneInput: 'input', featureNode: backboneFeatureNode, layers, testTimeFlip: true });
+    const session = await createSession(model, { intraOpNumThreads: 2 });
+    const files = photos(1).slice(0, 2);
+    const batch = await batchOf(files);
+    const mirrored = new Float32Array(batch.length);
+    for (let i = 0; i < batch.length; i += 224) for (let x = 0; x < 224; x++) mirrored[i + x] = batch[i + 223 - x]!;
+    const a = await backbone.features(batch, 2);
+    const b = await backbone.features(mirrored, 2);
+    const mean = a.map((v, i) => (v + b[i]!) / 2);
+    const want = denseForward(layers, mean, 2);
+    const { data } = await runLogits(session, 'images', batch, 2, [3, 224, 224]);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(data[i]! - want[i]!) < 1e-4, `logit ${i}: ${data[i]} vs ${want[i]}`);
+    const plain = denseForward(layers, a, 2);
+    assert.ok(plain.some((v, i) => Math.abs(v - want[i]!) > 1e-3), 'the flipped branch changes the result');
+    await session.release();
+  });
+
   it('rejects heads that do not fit', () => {
     assert.throws(() => compose([]), /the head has no layers/);
     assert.throws(() => compose([randomLayer(1000, 13, 'linear', 1)]), /layer 0: inDim 1000 does not match the backbone feature dim 1280/);

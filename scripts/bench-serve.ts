@@ -5,7 +5,7 @@
  *
  *   node --import tsx scripts/bench-serve.ts [--duration 10] [--image path.jpg] [--model m.onnx --labels l.txt
  *        --preprocessing p.json] [--only ours|original] [--intra-op 1] [--uv-threads 4] [--max-batch 16]
- *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main]
+ *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main] [--idle-threads 2]
  *
  * Needs: apt-get install -y python3-fastapi python3-uvicorn python3-opencv python3-multipart wrk
  */
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     only: { type: 'string' },
     'intra-op': { type: 'string', default: '1' },
+    'idle-threads': { type: 'string', default: '2' },
     'uv-threads': { type: 'string', default: '4' },
     'max-batch': { type: 'string', default: '16' },
     'max-wait-ms': { type: 'string', default: '2' },
@@ -55,6 +56,7 @@ async function runChild(): Promise<void> {
     pollMs: 0,
     waitForModel: true,
     intraOpNumThreads: Number(args['intra-op']),
+    idleIntraOpNumThreads: Number(args['idle-threads']),
     inferenceThread: args.inference === 'main' ? 'main' : 'worker',
     maxBatch: Number(args['max-batch']),
     maxWaitMs: Number(args['max-wait-ms']),
@@ -108,6 +110,13 @@ async function waitHealthy(url: string, proc: ChildProcess, timeoutMs = 60_000):
   throw new Error(`${url} did not become healthy`);
 }
 
+/** CPU seconds (user + system, all threads) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -122,7 +131,7 @@ async function startOurs(): Promise<{ url: string; proc: ChildProcess }> {
   fs.writeFileSync(path.join(dir, 'preprocessing.json'), args.preprocessing ? fs.readFileSync(args.preprocessing, 'utf8') : JSON.stringify(IMAGENET_SPEC));
   const sha = createHash('sha256').update(fs.readFileSync(args.model!)).digest('hex');
   const self = fileURLToPath(import.meta.url);
-  const childArgs = ['--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
+  const childArgs = ['--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--idle-threads', args['idle-threads']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
   const proc = spawn(process.execPath, ['--import', 'tsx', self, ...childArgs], {
     cwd: repoRoot,
     env: { ...process.env, UV_THREADPOOL_SIZE: args['uv-threads'] },
@@ -165,14 +174,30 @@ function defaultImage(): string {
   return path.join(root, fs.readdirSync(root).sort()[0]!);
 }
 
+/** Sum and count of our batch-size histogram (NaN for the original, which has no /metrics). */
+async function batchStats(url: string): Promise<[number, number]> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return [Number(/inference_batch_size_sum (\S+)/.exec(text)?.[1]), Number(/inference_batch_size_count (\S+)/.exec(text)?.[1])];
+  } catch {
+    return [NaN, NaN];
+  }
+}
+
 async function measure(name: string, url: string, image: string, duration: number, pid?: number) {
   await wrk(url, image, 4, 2); // warm-up
   const c1 = await wrk(url, image, 1, duration);
+  const cpu0 = pid ? cpuSeconds(pid) : NaN;
+  const [bs0, bc0] = name.startsWith('ours') ? await batchStats(url) : [NaN, NaN];
   const c16 = await wrk(url, image, 16, duration);
+  const [bs1, bc1] = name.startsWith('ours') ? await batchStats(url) : [NaN, NaN];
+  const meanBatch = (bs1 - bs0) / (bc1 - bc0);
+  // CPU time per request is what bounds throughput on a shared 2-core box, and it is robust to other load.
+  const cpuMs = pid ? ((cpuSeconds(pid) - cpu0) * 1000) / c16.requests : NaN;
   // wrk only knows durations: run 32 connections long enough for at least ~1,000 requests at the c=16 rate.
   const c32 = await wrk(url, image, 32, Math.max(3, Math.ceil((1000 / c16.rps) * 1.2)));
   const rss = pid ? vm(pid, 'VmHWM') : NaN;
-  return { name, c1, c16, c32, rss, load: os.loadavg()[0]! };
+  return { name, c1, c16, c32, rss, cpuMs, meanBatch, load: os.loadavg()[0]! };
 }
 
 async function main(): Promise<void> {
@@ -187,14 +212,7 @@ async function main(): Promise<void> {
     if (args.only !== 'original') {
       const ours = await startOurs();
       procs.push(ours.proc);
-      const batchSizes = async () => {
-        const text = await (await fetch(`${ours.url}/metrics`)).text();
-        const sum = Number(/inference_batch_size_sum (\S+)/.exec(text)?.[1]);
-        const count = Number(/inference_batch_size_count (\S+)/.exec(text)?.[1]);
-        return sum / count;
-      };
       rows.push(await measure('ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid));
-      console.error(`ours: mean batch size over the whole run ${(await batchSizes()).toFixed(2)}`);
       ours.proc.kill('SIGTERM');
       await new Promise((r) => ours.proc.once('exit', r));
     }
@@ -211,13 +229,13 @@ async function main(): Promise<void> {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const stat = fs.statSync(image);
   console.log(`\nModel \`${path.basename(args.model!)}\`, image \`${path.relative(shared, image)}\` (${(stat.size / 1024).toFixed(0)} KB), ` +
-    `${os.cpus().length} cores, wrk + post.lua, ${duration} s per run; ours: inference on the ${args.inference} thread, intra-op ${args['intra-op']}, UV_THREADPOOL_SIZE ${args['uv-threads']}, ` +
+    `${os.cpus().length} cores, wrk + post.lua, ${duration} s per run; ours: inference on the ${args.inference} thread, intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), UV_THREADPOOL_SIZE ${args['uv-threads']}, ` +
     `maxBatch ${args['max-batch']}, maxWaitMs ${args['max-wait-ms']}, sharp concurrency ${args['sharp-concurrency']}.\n`);
-  console.log('| server | c=1 p50 ms | c=1 p99 ms | c=1 req/s | c=16 p50 ms | c=16 p99 ms | c=16 req/s | c=32 requests | c=32 p99 ms | errors (all runs) | peak RSS MB | load avg after |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| server | c=1 p50 ms | c=1 p99 ms | c=1 req/s | c=16 p50 ms | c=16 p99 ms | c=16 req/s | c=16 CPU ms/req | c=16 mean batch | c=32 requests | c=32 p99 ms | errors (all runs) | peak RSS MB | load avg after |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${f(r.c1.p50, 2)} | ${f(r.c1.p99, 2)} | ${f(r.c1.rps)} | ${f(r.c16.p50, 2)} | ${f(r.c16.p99, 2)} | ${f(r.c16.rps)} | ` +
+      `| ${r.name} | ${f(r.c1.p50, 2)} | ${f(r.c1.p99, 2)} | ${f(r.c1.rps)} | ${f(r.c16.p50, 2)} | ${f(r.c16.p99, 2)} | ${f(r.c16.rps)} | ${f(r.cpuMs, 2)} | ${f(r.meanBatch, 2)} | ` +
         `${r.c32.requests} | ${f(r.c32.p99, 2)} | ${r.c32.errors + r.c1.errors + r.c16.errors} | ${f(r.rss, 0)} | ${f(r.load, 1)} |`,
     );
   }

@@ -1,13 +1,13 @@
 /**
  * Benchmark (not a test): feature store put/missing/load for N keys x D dims, and the alternative of one
- * prepared point query per key, for comparison. Run: node --import tsx tests/stores/bench-feature-store.ts [N] [D]
+ * prepared point query per key, for comparison. Run: node --import tsx scripts/bench-feature-store.ts [N] [D]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { openDatabase } from '../../stores/db.ts';
-import { SqliteFeatureStore, type FeatureKey, type FeatureRow } from '../../stores/feature-store.ts';
+import { openDatabase } from '../stores/db.ts';
+import { SqliteFeatureStore, type FeatureKey, type FeatureRow } from '../stores/feature-store.ts';
 
 const N = Number(process.argv[2] ?? 20_000);
 const D = Number(process.argv[3] ?? 1280);

@@ -1,12 +1,12 @@
 /**
  * Benchmark (not a test): first and second pass of the file-hash memo over N small files (photo-sized).
- * Run: node --import tsx tests/stores/bench-file-hash-cache.ts [N] [bytes]
+ * Run: node --import tsx scripts/bench-file-hash-cache.ts [N] [bytes]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../stores/db.ts';
-import { SqliteFileHashCache } from '../../stores/file-hash-cache.ts';
+import { openDatabase } from '../stores/db.ts';
+import { SqliteFileHashCache } from '../stores/file-hash-cache.ts';
 
 const N = Number(process.argv[2] ?? 20_000);
 const BYTES = Number(process.argv[3] ?? 50_000);

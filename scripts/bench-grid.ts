@@ -1,11 +1,11 @@
 /**
  * The grid's shape end to end: `runs` head trainings (half linear, half a 256-unit MLP) on synthetic 1280-d
  * features of 13 classes, `parallel` worker threads at a time, each up to `epochs` epochs.
- * Usage: node --import tsx ml/training/bench-grid.ts [runs=12] [parallel=2] [epochs=40] [n=2000] [batch=64]
+ * Usage: node --import tsx scripts/bench-grid.ts [runs=12] [parallel=2] [epochs=40] [n=2000] [batch=64]
  */
-import { mulberry32 } from '../random.ts';
-import { runInWorker, shareDataset } from './run-in-worker.ts';
-import type { TrainJob } from './types.ts';
+import { mulberry32 } from '../ml/random.ts';
+import { runInWorker, shareDataset } from '../ml/training/run-in-worker.ts';
+import type { TrainJob } from '../ml/training/types.ts';
 
 const [runs, parallel, epochs, n, batch] = [12, 2, 40, 2000, 64].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number, number];
 const dim = 1280, classes = 13;

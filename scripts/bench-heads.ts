@@ -1,12 +1,12 @@
 /**
  * Training throughput of the head family on synthetic features (the shape of the real grid: ~2,000 samples of
- * 1280-d, 13 classes). Usage: node --import tsx ml/training/bench-heads.ts [backend=wasm] [epochs=5] [batch=64]
+ * 1280-d, 13 classes). Usage: node --import tsx scripts/bench-heads.ts [backend=wasm] [epochs=5] [batch=64]
  * Prints samples/s for a linear and an MLP head: by wall clock (epochs only) and per CPU-second of the whole run
  * (setup included), which is steadier on a busy machine.
  */
-import { mulberry32 } from '../random.ts';
-import type { BackendPreference } from '../backends/select-backend.ts';
-import { trainRun } from './train-run.ts';
+import { mulberry32 } from '../ml/random.ts';
+import type { BackendPreference } from '../ml/backends/select-backend.ts';
+import { trainRun } from '../ml/training/train-run.ts';
 
 const backend = (process.argv[2] ?? 'wasm') as BackendPreference;
 const epochs = Number(process.argv[3] ?? 5);

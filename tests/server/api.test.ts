@@ -167,3 +167,16 @@ test('models, metrics (per-app registry), openapi, JSON 404/405', async (t) => {
   assert.equal(wrongMethod.status, 405);
   assert.equal((await json(wrongMethod)).error.code, 'METHOD_NOT_ALLOWED');
 });
+
+test('back-pressure: requests over maxInFlight get 503 OVERLOADED, the rest are served', async (t) => {
+  const srv = await startTestApp(t, { source: staticModelSource('food101', [backboneVersion(t)], { champion: 1 }), maxInFlight: 2 });
+  const answers = await Promise.all(Array.from({ length: 10 }, () => postFiles(`${srv.url}/predict`, [file(pizza)])));
+  const statuses = answers.map((a) => a.status);
+  assert.ok(statuses.includes(200), statuses.join(','));
+  assert.ok(statuses.includes(503), statuses.join(','));
+  for (const a of answers.filter((x) => x.status === 503)) {
+    assert.equal(a.body.error.code, 'OVERLOADED');
+    assert.equal(a.headers.get('retry-after'), '1');
+  }
+  assert.equal((await fetch(`${srv.url}/health`)).status, 200);
+});

@@ -68,3 +68,35 @@ test('a wrong-sized input is refused without running', async () => {
   await assert.rejects(b.run(new Float32Array(3)), /3 floats, expected 4/);
   assert.deepEqual(m.runs, []);
 });
+
+test('an idle model waits for announced inputs and runs them together', async () => {
+  const m = fakeModel(1);
+  const b = new Batcher({ itemSize: 4, maxBatch: 16, maxWaitMs: 60_000, infer: m.infer });
+  const [a1, a2] = [b.announce(), b.announce()];
+  const first = b.run(input(1), a1);
+  assert.deepEqual(m.runs, [], 'waits: another input is on its way');
+  const second = b.run(input(2), a2);
+  assert.deepEqual(m.runs, [2], 'ran as soon as the announced input arrived');
+  assert.deepEqual([(await first)[0], (await second)[0]], [4, 8]);
+});
+
+test('a withdrawn announcement (failed decode) releases the waiting batch at once', async () => {
+  const m = fakeModel(1);
+  const b = new Batcher({ itemSize: 4, maxBatch: 16, maxWaitMs: 60_000, infer: m.infer });
+  const [a1, a2] = [b.announce(), b.announce()];
+  const first = b.run(input(3), a1);
+  assert.deepEqual(m.runs, []);
+  a2.withdraw();
+  a2.withdraw(); // idempotent
+  assert.deepEqual(m.runs, [1]);
+  assert.equal((await first)[0], 12);
+});
+
+test('the wait for announced inputs is bounded by maxWaitMs', async () => {
+  const m = fakeModel(1);
+  const b = new Batcher({ itemSize: 4, maxBatch: 16, maxWaitMs: 5, infer: m.infer });
+  const a1 = b.announce();
+  b.announce(); // never arrives
+  assert.equal((await b.run(input(1), a1))[0], 4);
+  assert.deepEqual(m.runs, [1]);
+});

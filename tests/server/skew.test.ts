@@ -43,8 +43,8 @@ test('the server tensor is identical to preprocess() for every kind of input', a
   }
 });
 
-test('/predict probabilities = softmax(model(preprocess(image)))', async (t) => {
-  const srv = await startTestApp(t, { source: staticModelSource('food101', [backboneVersion(t)], { champion: 1 }) });
+for (const inferenceThread of ['worker', 'main'] as const) test(`/predict probabilities = softmax(model(preprocess(image))), inference on the ${inferenceThread} thread`, async (t) => {
+  const srv = await startTestApp(t, { source: staticModelSource('food101', [backboneVersion(t)], { champion: 1 }), inferenceThread });
   const session = await ort.InferenceSession.create(backbonePath, { intraOpNumThreads: 1 });
   t.after(() => session.release());
   for (const bytes of photos) {

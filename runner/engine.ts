@@ -142,7 +142,8 @@ export class Engine {
       if (signal.aborted) throw new InterruptedError(`stage '${stage.name}' interrupted; the next run resumes from it`);
       throw new StageError(stage.name, err);
     }
-    if (signal.aborted) throw new InterruptedError(`stage '${stage.name}' interrupted; the next run resumes from it`);
+    // A long-running stage (serve) ends normally when asked to stop; any other stage stopped half-way did not finish.
+    if (signal.aborted && cacheable) throw new InterruptedError(`stage '${stage.name}' interrupted; the next run resumes from it`);
     const seconds = (performance.now() - started) / 1000;
     if (cacheable && key) {
       const state: StageState = {

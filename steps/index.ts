@@ -8,6 +8,7 @@ import { exportStep } from './export/index.ts';
 import { featuresStep } from './features/index.ts';
 import { gridStep } from './grid/index.ts';
 import { registerStep } from './register/index.ts';
+import { serveStep } from './serve/index.ts';
 import { architecturesSection } from './sections/architectures.ts';
 import { backboneSection } from './sections/backbone.ts';
 import { dataSection } from './sections/data.ts';
@@ -15,6 +16,6 @@ import { splitStep } from './split/index.ts';
 import { trainStep } from './train/index.ts';
 
 export const registry: Registry = {
-  steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep, exportStep, registerStep],
+  steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep, exportStep, registerStep, serveStep],
   sections: [dataSection, backboneSection, architecturesSection],
 };

@@ -5,6 +5,7 @@ import { planCommand } from './plan.ts';
 import { registryCommand } from './registry.ts';
 import { runCommand } from './run.ts';
 import { runsCommand } from './runs.ts';
+import { serveCommand } from './serve.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: readonly ((program: Command) => void)[] = [validateCommand, planCommand, runCommand, runsCommand, registryCommand, mlflowCommand];
+export const commands: readonly ((program: Command) => void)[] = [validateCommand, planCommand, runCommand, runsCommand, registryCommand, mlflowCommand, serveCommand];

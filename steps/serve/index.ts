@@ -1,0 +1,66 @@
+/**
+ * Stage `serve`: the Koa inference service over the registry's model (default alias `champion`), with every
+ * prediction logged to the store in batched writes. Never cached; runs until SIGTERM/SIGINT, then drains in-flight
+ * requests and flushes the prediction log. `pipeline serve` is a shortcut for `pipeline run <file> --only serve`.
+ */
+import Type from 'typebox';
+import { startServer } from '../../server/index.ts';
+import { createBatchedWriter } from '../../stores/batched-writer.ts';
+import { defineStep } from '../../runner/step.ts';
+import { registrySource } from './registry-source.ts';
+
+const schema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'Port to listen on (0: any free port). The file can say ${PORT:-8000}.' }),
+    host: Type.String({ default: '127.0.0.1', description: 'Interface to listen on: 127.0.0.1, or 0.0.0.0 in a container.' }),
+    model: Type.String({ default: 'food101', description: 'Registered model name.' }),
+    alias: Type.String({ default: 'champion', description: 'Alias (or version number) to serve; the server follows it when it moves.' }),
+    top_k: Type.Integer({ minimum: 1, default: 5, description: 'Classes returned per prediction (from config only, never from the request).' }),
+    max_body_mb: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'Largest request body (413 above it).' }),
+    max_megapixels: Type.Number({ exclusiveMinimum: 0, default: 40, description: 'Largest image, read from its header before decoding (413 above it).' }),
+    max_batch: Type.Integer({ minimum: 1, default: 16, description: 'Micro-batching: most requests per onnxruntime run.' }),
+    max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: longest wait to fill a batch while the model is busy.' }),
+    poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const serveStep = defineStep({
+  name: 'serve',
+  version: 1,
+  description: "Serve the registry's model over HTTP (POST /predict) until stopped.",
+  schema,
+  cache: false,
+  async run(ctx, p) {
+    const log = ctx.log;
+    const predictionLog = createBatchedWriter(ctx.stores.predictions, {
+      maxRows: 256,
+      maxDelayMs: 500,
+      onError: (err) => log.error(`prediction log: ${(err as Error).message}`),
+    });
+    const server = await startServer({
+      port: p.port,
+      host: p.host,
+      modelName: p.model,
+      alias: p.alias,
+      topK: p.top_k,
+      maxBodyBytes: Math.round(p.max_body_mb * 1024 * 1024),
+      maxPixels: Math.round(p.max_megapixels * 1e6),
+      maxBatch: p.max_batch,
+      maxWaitMs: p.max_wait_ms,
+      pollMs: p.poll_ms,
+      source: registrySource(ctx.stores.registry),
+      predictionLog,
+      logger: log,
+      // The runner owns the signals: its abort signal drains the server below.
+      handleSignals: false,
+    });
+    log.success(`serving ${p.model}@${p.alias} on ${server.url} (POST /predict, GET /health /ready /models /metrics /openapi.json)`);
+    const stop = (): void => void server.close();
+    ctx.signal.addEventListener('abort', stop, { once: true });
+    await server.closed;
+    ctx.signal.removeEventListener('abort', stop);
+    log.info('server stopped; prediction log flushed');
+    return { result: { url: server.url } };
+  },
+});

@@ -26,16 +26,10 @@ const DropoutSpec = Type.Object(
 );
 
 /**
- * A layer with a `dropout` key is judged as a dropout, anything else as a dense layer: a validator then reports
- * the one bad property, not both alternatives of an anyOf.
+ * A hidden layer is one of two shapes. The pipeline validator reports an anyOf against the branch that fits the
+ * data best, so `{ dropuot: 0.3 }` gets "did you mean 'dropout'?" rather than errors from both shapes.
  */
-const LayerSpec = Type.Unsafe<Static<typeof DenseSpec> | Static<typeof DropoutSpec>>({
-  type: 'object',
-  description: 'A hidden layer: { dense: <units>, activation: <name> } or { dropout: <rate> }.',
-  if: { type: 'object', required: ['dropout'] },
-  then: DropoutSpec,
-  else: DenseSpec,
-});
+const LayerSpec = Type.Union([DenseSpec, DropoutSpec], { description: 'A hidden layer: { dense: <units>, activation: <name> } or { dropout: <rate> }.' });
 
 export const headSchema = Type.Object(
   {

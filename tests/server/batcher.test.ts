@@ -6,18 +6,16 @@ import { Batcher } from '../../server/batcher.ts';
 /** A fake model: output row i = [sum of input i, n]; each run takes `ms` and is recorded. */
 function fakeModel(ms = 5, fail?: (n: number) => boolean) {
   const runs: number[] = [];
-  const infer = async (batch: Float32Array, n: number) => {
+  const infer = async (inputs: readonly Float32Array[]) => {
+    const n = inputs.length;
     runs.push(n);
     await new Promise((r) => setTimeout(r, ms));
     if (fail?.(n)) throw new Error(`run of ${n} failed`);
-    const size = batch.length / n;
     const out = new Float32Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < size; j++) s += batch[i * size + j]!;
-      out[2 * i] = s;
+    inputs.forEach((x, i) => {
+      out[2 * i] = x.reduce((a, b) => a + b, 0);
       out[2 * i + 1] = n;
-    }
+    });
     return out;
   };
   return { runs, infer };

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { assertValidSpec, preprocess, type PreprocessSpec } from '../../ml/preprocess/index.ts';
 import { staticModelSource } from '../../server/model-source.ts';
 import { serverTensor } from '../../server/predictor.ts';
+import { TensorPool } from '../../server/tensor-pool.ts';
 import { backbonePath, miniDataDir } from '../helpers/paths.ts';
 import { backboneVersion, IMAGENET_SPEC, postFiles, startTestApp } from './fixtures.ts';
 
@@ -35,11 +36,16 @@ async function variants(): Promise<[string, Buffer][]> {
 }
 
 test('the server tensor is identical to preprocess() for every kind of input', async () => {
+  const pool = new TensorPool(3 * 224 * 224, 2);
   for (const [name, bytes] of await variants()) {
-    const served = (await serverTensor(bytes, spec)).tensor;
     const trained = await preprocess(bytes, spec);
-    assert.equal(served.length, 3 * 224 * 224, name);
-    assert.ok(Buffer.from(served.buffer, served.byteOffset, served.byteLength).equals(Buffer.from(trained.buffer, trained.byteOffset, trained.byteLength)), `${name}: tensors differ`);
+    const slot = pool.acquire()!;
+    // Both server paths: a fresh array, and normalised in place into a shared pool slot.
+    for (const served of [(await serverTensor(bytes, spec)).tensor, (await serverTensor(bytes, spec, slot.view)).tensor]) {
+      assert.equal(served.length, 3 * 224 * 224, name);
+      assert.ok(Buffer.from(served.buffer, served.byteOffset, served.byteLength).equals(Buffer.from(trained.buffer, trained.byteOffset, trained.byteLength)), `${name}: tensors differ`);
+    }
+    slot.release();
   }
 });
 

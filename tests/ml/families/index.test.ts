@@ -4,7 +4,9 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { architectureSchema, families, getFamily } from '../../../ml/families/index.ts';
 import { hyperparamsSchema } from '../../../ml/training/hyperparams.ts';
 
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, strictRequired: false });
+import { ajvIssues } from '../../../runner/config/ajv-issues.ts';
+
+const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, verbose: true });
 const validate = ajv.compile(architectureSchema());
 const errors = (value: unknown): ErrorObject[] => (validate(structuredClone(value)) ? [] : (validate.errors ?? []));
 const has = (errs: ErrorObject[], path: string, keyword: string) => errs.some((e) => e.instancePath === path && e.keyword === keyword);
@@ -39,7 +41,11 @@ describe('architecture families registry', () => {
     assert.ok(has(errs, '/layers/1/dense', 'minimum'), JSON.stringify(errs));
     assert.ok(has(errs, '/layers/1/activation', 'enum'), JSON.stringify(errs));
     assert.ok(!errs.some((e) => e.instancePath.startsWith('/layers/0')), 'the good layer is not blamed');
-    assert.ok(!errs.some((e) => e.keyword === 'anyOf' || (e.keyword === 'required' && e.params.missingProperty === 'dropout')), 'no noise from the other layer kind');
+    // What a user sees (the runner keeps the anyOf branch that fits best): no noise from the other layer kind.
+    const shown = ajvIssues(errs).map((i) => `${i.path.join('.')}: ${i.message}`);
+    assert.deepEqual(shown, ['layers.1.dense: must be >= 1 (got number 0)', "layers.1.activation: 'gelu' is not one of: linear, relu, tanh, sigmoid, elu (did you mean 'relu'?)"]);
+    const typoShown = ajvIssues(errors({ family: 'head', layers: [{ dropuot: 0.3 }] })).map((i) => `${i.path.join('.')}: ${i.message}`);
+    assert.deepEqual(typoShown, ["layers.0.dropuot: unknown key 'dropuot' (did you mean 'dropout'?)"]);
     assert.ok(has(errors({ family: 'head', layers: [{ dropout: 1.5 }] }), '/layers/0/dropout', 'exclusiveMaximum'));
     assert.ok(has(errors({ family: 'head', layers: [{ dropout: 0.3, activation: 'relu' }] }), '/layers/0', 'additionalProperties'));
     const typo = errors({ family: 'head', layers: [{ dropot: 0.3 }] });

@@ -3,7 +3,7 @@
  * same image, same load tool (wrk + the peer's post.lua), at 1 and 16 connections, then 32 connections x 1,000
  * requests for errors and our peak RSS. Prints a Markdown table for BENCHMARKS.md.
  *
- *   node --import tsx scripts/bench-serve.ts [--duration 10] [--image path.jpg] [--model m.onnx --labels l.txt
+ *   node --import tsx scripts/bench-serve.ts [--duration 10] [--rounds 1] [--image path.jpg] [--model m.onnx --labels l.txt
  *        --preprocessing p.json] [--only ours|original] [--intra-op 1] [--uv-threads 4] [--max-batch 16]
  *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main] [--idle-threads 2]
  *
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     preprocessing: { type: 'string' },
     image: { type: 'string' },
     duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '1' },
     only: { type: 'string' },
     'intra-op': { type: 'string', default: '1' },
     'idle-threads': { type: 'string', default: '2' },
@@ -200,49 +201,71 @@ async function measure(name: string, url: string, image: string, duration: numbe
   return { name, c1, c16, c32, rss, cpuMs, meanBatch, load: os.loadavg()[0]! };
 }
 
+type Row = Awaited<ReturnType<typeof measure>>;
+
+const median = (xs: number[]) => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : NaN;
+};
+
 async function main(): Promise<void> {
   const image = path.resolve(args.image ?? defaultImage());
   const duration = Number(args.duration);
-  const rows: Awaited<ReturnType<typeof measure>>[] = [];
+  const rounds = Math.max(1, Number(args.rounds));
+  const rows: (Row & { round: number })[] = [];
   const procs: ChildProcess[] = [];
   const killAll = () => procs.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
   process.once('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (killAll(), process.exit(130)));
   try {
-    if (args.only !== 'original') {
-      const ours = await startOurs();
-      procs.push(ours.proc);
-      rows.push(await measure('ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid));
-      ours.proc.kill('SIGTERM');
-      await new Promise((r) => ours.proc.once('exit', r));
-    }
-    if (args.only !== 'ours') {
-      const original = await startOriginal();
-      procs.push(original.proc);
-      rows.push(await measure('original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid));
-      original.proc.kill('SIGTERM');
+    // Both stay up; rounds alternate between them so that other load on a shared machine hits both alike.
+    const ours = args.only !== 'original' ? await startOurs() : undefined;
+    const original = args.only !== 'ours' ? await startOriginal() : undefined;
+    for (const s of [ours, original]) if (s) procs.push(s.proc);
+    for (let round = 1; round <= rounds; round++) {
+      if (ours) rows.push({ round, ...(await measure('ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
+      if (original) rows.push({ round, ...(await measure('original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid)) });
     }
   } finally {
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    killAll();
   }
 
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const stat = fs.statSync(image);
   console.log(`\nModel \`${path.basename(args.model!)}\`, image \`${path.relative(shared, image)}\` (${(stat.size / 1024).toFixed(0)} KB), ` +
-    `${os.cpus().length} cores, wrk + post.lua, ${duration} s per run; ours: inference on the ${args.inference} thread, intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), UV_THREADPOOL_SIZE ${args['uv-threads']}, ` +
+    `${os.cpus().length} cores, wrk + post.lua, ${duration} s per run, ${rounds} round(s); ours: inference on the ${args.inference} thread, intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), UV_THREADPOOL_SIZE ${args['uv-threads']}, ` +
     `maxBatch ${args['max-batch']}, maxWaitMs ${args['max-wait-ms']}, sharp concurrency ${args['sharp-concurrency']}.\n`);
-  console.log('| server | c=1 p50 ms | c=1 p99 ms | c=1 req/s | c=16 p50 ms | c=16 p99 ms | c=16 req/s | c=16 CPU ms/req | c=16 mean batch | c=32 requests | c=32 p99 ms | errors (all runs) | peak RSS MB | load avg after |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
+  console.log('| server | round | c=1 p50 ms | c=1 p99 ms | c=1 req/s | c=16 p50 ms | c=16 p99 ms | c=16 req/s | c=16 CPU ms/req | c=16 mean batch | c=32 requests | c=32 p99 ms | errors (all runs) | peak RSS MB | load avg after |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const line = (name: string, round: string, r: { c1p50: number; c1p99: number; c1rps: number; c16p50: number; c16p99: number; c16rps: number; cpuMs: number; meanBatch: number; c32n: number; c32p99: number; errors: number; rss: number; load: number }) =>
     console.log(
-      `| ${r.name} | ${f(r.c1.p50, 2)} | ${f(r.c1.p99, 2)} | ${f(r.c1.rps)} | ${f(r.c16.p50, 2)} | ${f(r.c16.p99, 2)} | ${f(r.c16.rps)} | ${f(r.cpuMs, 2)} | ${f(r.meanBatch, 2)} | ` +
-        `${r.c32.requests} | ${f(r.c32.p99, 2)} | ${r.c32.errors + r.c1.errors + r.c16.errors} | ${f(r.rss, 0)} | ${f(r.load, 1)} |`,
+      `| ${name} | ${round} | ${f(r.c1p50, 2)} | ${f(r.c1p99, 2)} | ${f(r.c1rps)} | ${f(r.c16p50, 2)} | ${f(r.c16p99, 2)} | ${f(r.c16rps)} | ${f(r.cpuMs, 2)} | ${f(r.meanBatch, 2)} | ` +
+        `${f(r.c32n, 0)} | ${f(r.c32p99, 2)} | ${f(r.errors, 0)} | ${f(r.rss, 0)} | ${f(r.load, 1)} |`,
     );
+  const flat = (r: Row) => ({
+    c1p50: r.c1.p50, c1p99: r.c1.p99, c1rps: r.c1.rps, c16p50: r.c16.p50, c16p99: r.c16.p99, c16rps: r.c16.rps, cpuMs: r.cpuMs,
+    meanBatch: r.meanBatch, c32n: r.c32.requests, c32p99: r.c32.p99, errors: r.c1.errors + r.c16.errors + r.c32.errors, rss: r.rss, load: r.load,
+  });
+  const names = [...new Set(rows.map((r) => r.name))];
+  for (const r of rows) line(r.name, String(r.round), flat(r));
+  const medians = new Map<string, ReturnType<typeof flat>>();
+  for (const name of names) {
+    const mine = rows.filter((r) => r.name === name).map(flat);
+    const m = Object.fromEntries(Object.keys(mine[0]!).map((k) => [k, median(mine.map((x) => x[k as keyof typeof x]))])) as ReturnType<typeof flat>;
+    m.errors = mine.reduce((a, x) => a + x.errors, 0);
+    m.rss = Math.max(...mine.map((x) => x.rss));
+    medians.set(name, m);
+    if (rounds > 1) line(`**${name}**`, 'median', m);
   }
-  const [ours, orig] = [rows.find((r) => r.name.startsWith('ours')), rows.find((r) => r.name.startsWith('original'))];
+  const [ours, orig] = [[...medians].find(([n]) => n.startsWith('ours'))?.[1], [...medians].find(([n]) => n.startsWith('original'))?.[1]];
   if (ours && orig) {
-    console.log(`\nc=16 throughput: ${(ours.c16.rps / orig.c16.rps).toFixed(1)}x the original (target >= 4x); ` +
-      `c=1 p50: ${(ours.c1.p50 / orig.c1.p50).toFixed(2)} of the original's (target <= 0.5).`);
+    const perRound = Array.from({ length: rounds }, (_, i) => {
+      const [o, g] = [rows.find((r) => r.round === i + 1 && r.name.startsWith('ours'))!, rows.find((r) => r.round === i + 1 && r.name.startsWith('original'))!];
+      return `${(o.c16.rps / g.c16.rps).toFixed(1)}x / ${(o.c1.p50 / g.c1.p50).toFixed(2)}`;
+    });
+    console.log(`\nc=16 throughput: ${(ours.c16rps / orig.c16rps).toFixed(1)}x the original (target >= 4x); ` +
+      `c=1 p50: ${(ours.c1p50 / orig.c1p50).toFixed(2)} of the original's (target <= 0.5)${rounds > 1 ? ' (medians)' : ''}.`);
+    if (rounds > 1) console.log(`Per round (c=16 ratio / c=1 p50 ratio): ${perRound.join('; ')}.`);
   }
 }
 

@@ -1,0 +1,162 @@
+/**
+ * `createApp(deps)` builds the inference service as a Koa app without listening (tests drive it in-process; only
+ * the CLI listens, through `startServer`). It owns the model slots, their hot-swap watchers, the metrics registry
+ * and the prediction log's lifetime.
+ */
+import { randomUUID } from 'node:crypto';
+import Koa from 'koa';
+import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './config.ts';
+import { errorMiddleware, HttpError } from './errors.ts';
+import { consoleLogger, type ServerLogger } from './logger.ts';
+import { ModelHolder } from './model-holder.ts';
+import { loadModel } from './model-loader.ts';
+import type { ModelSource } from './model-source.ts';
+import { ModelWatcher } from './model-watcher.ts';
+import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { nullSink, type PredictionSink } from './prediction-sink.ts';
+import { Predictor } from './predictor.ts';
+import { createRouter, type RequestState } from './routes.ts';
+import { createUploadReader } from './upload.ts';
+
+/** What `createApp` needs: the options plus the injected ports. */
+export interface AppDeps extends ServeOptions {
+  /** Where models come from (the registry, adapted; or `staticModelSource`). */
+  readonly source: ModelSource;
+  /** Where every prediction is logged. The app closes it on `close()`. Default: dropped. */
+  readonly predictionLog?: PredictionSink;
+  /** Default: timestamped lines on stderr. The runner's `ctx.log` fits. */
+  readonly logger?: ServerLogger;
+  /** Process metrics (CPU, RSS, event loop lag) in `/metrics`. Default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+export interface ServeApp {
+  readonly app: Koa;
+  readonly options: ResolvedServeOptions;
+  readonly holder: ModelHolder;
+  readonly metrics: ServerMetrics;
+  /** Settles after the first load attempt (whether or not it succeeded: see `isReady`). */
+  readonly loaded: Promise<void>;
+  isReady(): boolean;
+  /** Polls the model source now instead of waiting for the next tick (tests, admin hooks). */
+  checkModels(): Promise<void>;
+  /** Stop taking new work: new requests get 503 and `/ready` turns 503. */
+  beginDrain(): void;
+  /** Requests being handled now. */
+  inFlight(): number;
+  /** Drains (waits for in-flight requests, up to drainTimeoutMs), stops polling, releases models, closes the log. */
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Routes that keep answering while draining, and that never count as work. */
+const PROBES = new Set(['/health', '/ready', '/metrics']);
+
+export function createApp(deps: AppDeps): ServeApp {
+  const options = resolveServeOptions(deps);
+  const log = deps.logger ?? consoleLogger();
+  const sink = deps.predictionLog ?? nullSink();
+  let inFlight = 0;
+  let draining = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const metrics = createMetrics({ queueLength: () => sink.pending ?? 0, inFlight: () => inFlight, defaultMetrics: deps.defaultMetrics });
+  const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`));
+  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, maxPixels: options.maxPixels, metrics, sink, log });
+  const readUploads = createUploadReader({ maxBodyBytes: options.maxBodyBytes, maxFiles: options.maxBatchFiles });
+
+  // One watcher per slot; only the routed alias now, a shadow/canary slot is one more entry.
+  const watchers = [options.alias].map(
+    (ref) =>
+      new ModelWatcher({
+        source: deps.source,
+        holder,
+        name: options.modelName,
+        ref,
+        pollMs: options.pollMs,
+        log,
+        load: (m) =>
+          loadModel(m, {
+            intraOpNumThreads: options.intraOpNumThreads,
+            idleIntraOpNumThreads: options.idleIntraOpNumThreads,
+            inferenceThread: options.inferenceThread,
+            maxBatch: options.maxBatch,
+            maxWaitMs: options.maxWaitMs,
+            onRun: (n, s) => metrics.observeInference(n, s),
+          }),
+        onInstalled: (model, previous) => metrics.modelInstalled(ref, model, previous),
+        onFailed: () => metrics.swapFailed(ref),
+      }),
+  );
+
+  const app = new Koa();
+  app.silent = true; // errors are answered as JSON and logged by errorMiddleware, not printed by Koa
+  app.use(async (ctx, next) => {
+    const startedAt = performance.now();
+    const incoming = ctx.get('x-request-id');
+    const state = ctx.state as RequestState;
+    state.requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    state.startedAt = startedAt;
+    ctx.set('X-Request-Id', state.requestId);
+    const counted = !PROBES.has(ctx.path);
+    if (counted) inFlight++;
+    try {
+      await next();
+    } finally {
+      if (counted && --inFlight === 0) for (const w of idleWaiters.splice(0)) w();
+      const route = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
+      metrics.observeRequest(typeof route === 'string' ? route : 'unmatched', ctx.method, ctx.status, (performance.now() - startedAt) / 1000);
+    }
+  });
+  app.use(errorMiddleware(log));
+  app.use(async (ctx, next) => {
+    if (PROBES.has(ctx.path)) return next();
+    if (draining) throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down; retry on another instance', { headers: { Connection: 'close' } });
+    if (inFlight > options.maxInFlight) {
+      throw new HttpError(503, 'OVERLOADED', `more than ${options.maxInFlight} requests in flight; retry shortly`, { headers: { 'Retry-After': '1' } });
+    }
+    return next();
+  });
+  const router = createRouter({ options, holder, predictor, metrics, readUploads, isDraining: () => draining, log });
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+
+  const loaded = Promise.all(watchers.map((w) => w.start())).then(() => undefined);
+
+  const waitIdle = (timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      if (inFlight === 0) return resolve(true);
+      const timer = setTimeout(() => {
+        idleWaiters = idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      idleWaiters.push(done);
+    });
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    options,
+    holder,
+    metrics,
+    loaded,
+    isReady: () => !draining && holder.current(options.alias) !== undefined,
+    checkModels: () => Promise.all(watchers.map((w) => w.check())).then(() => undefined),
+    beginDrain: () => {
+      draining = true;
+    },
+    inFlight: () => inFlight,
+    close: () =>
+      (closing ??= (async () => {
+        draining = true;
+        if (!(await waitIdle(options.drainTimeoutMs))) log.warn(`shutdown: ${inFlight} requests still in flight after ${options.drainTimeoutMs} ms`);
+        await Promise.all(watchers.map((w) => w.stop()));
+        await holder.close();
+        await sink.close();
+      })()),
+  };
+}

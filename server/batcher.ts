@@ -1,0 +1,135 @@
+/**
+ * Micro-batching in front of one model. While a run is in progress, arrivals queue and go together in the next
+ * run (up to `maxBatch`). Requests announce themselves when they start decoding (`announce()`), so the batcher
+ * knows what is about to arrive: an idle model with nothing announced runs a request at once (no added latency
+ * at 1 connection); with inputs announced, it waits for them at most `maxWaitMs` of idle time. Bigger batches
+ * cost less CPU per image (MobileNetV2-int8: ~4.0 ms alone, ~3.4 ms in fours), and on a 2-core box the CPU
+ * saved goes to decoding the next images.
+ */
+
+/**
+ * Runs the inputs as one batch; resolves to one output row per input, laid out back to back.
+ * `idle`: this is a lone input with nothing else queued or announced (the model may use more threads).
+ */
+export type BatchInfer = (inputs: readonly Float32Array[], idle: boolean) => Promise<Float32Array>;
+
+export interface BatcherOptions {
+  /** Floats per input (3 x crop x crop). */
+  readonly itemSize: number;
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  readonly infer: BatchInfer;
+  /** Called after every run (metrics). */
+  readonly onRun?: (n: number, seconds: number) => void;
+}
+
+/** An input being prepared; `withdraw()` if it will never be run (idempotent; `run` withdraws it too). */
+export interface Announcement {
+  withdraw(): void;
+}
+
+interface Pending {
+  readonly input: Float32Array;
+  resolve(row: Float32Array): void;
+  reject(err: unknown): void;
+}
+
+export class Batcher {
+  readonly #opts: BatcherOptions;
+  #queue: Pending[] = [];
+  #announced = 0;
+  #running = false;
+  /** When the model last became idle with something queued (start of the wait window). */
+  #idleSince = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(opts: BatcherOptions) {
+    if (opts.maxBatch < 1) throw new Error(`maxBatch must be >= 1, got ${opts.maxBatch}`);
+    this.#opts = opts;
+  }
+
+  /** Inputs waiting for a run. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  get busy(): boolean {
+    return this.#running || this.#queue.length > 0;
+  }
+
+  /** Says an input is on its way (call before decoding it). */
+  announce(): Announcement {
+    this.#announced++;
+    let live = true;
+    return {
+      withdraw: () => {
+        if (!live) return;
+        live = false;
+        this.#announced--;
+        // Someone may be waiting for this input: re-decide.
+        this.#schedule();
+      },
+    };
+  }
+
+  /** Queues one input (withdrawing its announcement); resolves to its output row. */
+  run(input: Float32Array, announcement?: Announcement): Promise<Float32Array> {
+    if (input.length !== this.#opts.itemSize) {
+      announcement?.withdraw();
+      return Promise.reject(new Error(`batcher: input has ${input.length} floats, expected ${this.#opts.itemSize}`));
+    }
+    return new Promise((resolve, reject) => {
+      if (this.#queue.length === 0) this.#idleSince = performance.now();
+      this.#queue.push({ input, resolve, reject });
+      if (announcement) announcement.withdraw();
+      else this.#schedule();
+    });
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#queue.length === 0) return;
+    const target = Math.min(this.#opts.maxBatch, this.#queue.length + this.#announced);
+    const wait = this.#idleSince + this.#opts.maxWaitMs - performance.now();
+    if (this.#queue.length >= target || wait <= 0) {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = undefined;
+      void this.#flush();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.#flush();
+      }, wait);
+    }
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#running || this.#queue.length === 0) return;
+    const items = this.#queue.splice(0, this.#opts.maxBatch);
+    this.#running = true;
+    const n = items.length;
+    const t0 = performance.now();
+    try {
+      const inputs = items.map((item) => item.input);
+      const out = await this.#opts.infer(inputs, n === 1 && this.#queue.length === 0 && this.#announced === 0);
+      const rowSize = out.length / n;
+      if (!Number.isInteger(rowSize) || rowSize < 1) throw new Error(`batcher: model returned ${out.length} values for ${n} inputs`);
+      this.#opts.onRun?.(n, (performance.now() - t0) / 1000);
+      for (let i = 0; i < n; i++) items[i]!.resolve(out.subarray(i * rowSize, (i + 1) * rowSize));
+    } catch (err) {
+      for (const item of items) item.reject(err);
+    } finally {
+      this.#running = false;
+      // The wait window for what queued during the run starts now, when the model became idle.
+      this.#idleSince = performance.now();
+      this.#schedule();
+      if (!this.busy) for (const w of this.#idleWaiters.splice(0)) w();
+    }
+  }
+}

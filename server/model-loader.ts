@@ -1,0 +1,157 @@
+/**
+ * Loading one model version: verify the bytes, build the session, prove it runs, and only then hand it over.
+ * A model that fails any step never serves a request (the holder keeps the previous one).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { preprocessingId, resolvePreprocessSpec, type PreprocessSpec } from '../ml/preprocess/index.ts';
+import { PipelineError } from '../runner/errors.ts';
+import { Batcher } from './batcher.ts';
+import { modelFilePath, type ResolvedModel } from './model-source.ts';
+import { TensorPool } from './tensor-pool.ts';
+import { createSession, type InferenceThread, type OrtSession } from './ort-session.ts';
+
+/** A model version that loaded and passed its smoke inference. */
+export interface LoadedModel {
+  readonly name: string;
+  readonly version: number;
+  /** The alias it was resolved through (null when pinned by version). */
+  readonly alias: string | null;
+  readonly sha256: string;
+  readonly file: string;
+  readonly labels: readonly string[];
+  readonly spec: PreprocessSpec;
+  readonly preprocessingId: string;
+  readonly inputName: string;
+  readonly outputName: string;
+  /** ISO time the model finished loading. */
+  readonly loadedAt: string;
+  readonly batcher: Batcher;
+  /** Reusable input tensors (normalise into a slot, release it after the run). */
+  readonly tensorPool: TensorPool;
+  /** False when the session broke after loading (its inference worker died): reload it. */
+  healthy(): boolean;
+  /** Releases the native session (only once nothing runs on it). */
+  dispose(): Promise<void>;
+}
+
+/** Which step of loading failed, for `/models` and logs. */
+export type LoadStep = 'files' | 'sha256' | 'labels' | 'preprocessing' | 'session' | 'smoke';
+
+export class ModelLoadError extends PipelineError {
+  readonly step: LoadStep;
+  readonly version: number;
+  constructor(m: ResolvedModel, step: LoadStep, message: string, cause?: unknown) {
+    super('MODEL_LOAD_FAILED', `model ${m.name} v${m.version} (${modelFilePath(m)}): ${step}: ${message}`, { cause });
+    this.step = step;
+    this.version = m.version;
+  }
+}
+
+export interface LoadOptions {
+  readonly intraOpNumThreads: number;
+  /** Threads of the low-latency session for lone requests (<= intraOpNumThreads: none). */
+  readonly idleIntraOpNumThreads: number;
+  readonly inferenceThread: InferenceThread;
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  /** Observes every onnxruntime run (batch size, seconds). */
+  readonly onRun?: (n: number, seconds: number) => void;
+}
+
+const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function readJson(m: ResolvedModel, step: LoadStep, file: string): Promise<unknown> {
+  const full = path.join(m.dir, file);
+  try {
+    return JSON.parse(await fs.readFile(full, 'utf8')) as unknown;
+  } catch (err) {
+    throw new ModelLoadError(m, step, `cannot read ${full}: ${why(err)}`, err);
+  }
+}
+
+export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<LoadedModel> {
+  const file = modelFilePath(m);
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (err) {
+    throw new ModelLoadError(m, 'files', `cannot read the model file: ${why(err)}`, err);
+  }
+  // Hash the very bytes handed to onnxruntime: no window between verifying and loading.
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== m.sha256.toLowerCase()) {
+    throw new ModelLoadError(m, 'sha256', `sha256 is ${sha256}, the registry expects ${m.sha256}: the file was changed or corrupted`);
+  }
+
+  const labels = await readJson(m, 'labels', 'labels.json');
+  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
+    throw new ModelLoadError(m, 'labels', 'labels.json must be a non-empty JSON array of class names');
+  }
+  let spec: PreprocessSpec;
+  try {
+    spec = resolvePreprocessSpec((await readJson(m, 'preprocessing', 'preprocessing.json')) as Record<string, never>);
+  } catch (err) {
+    if (err instanceof ModelLoadError) throw err;
+    throw new ModelLoadError(m, 'preprocessing', `preprocessing.json: ${why(err)}`, err);
+  }
+
+  const itemSize = 3 * spec.crop * spec.crop;
+  // Enough slots for the batch being run, the one forming and a few being normalised; beyond that, allocate.
+  const tensorPool = new TensorPool(itemSize, 2 * opts.maxBatch + 8);
+  let session: OrtSession;
+  try {
+    session = await createSession(bytes, { busy: opts.intraOpNumThreads, idle: opts.idleIntraOpNumThreads }, opts.inferenceThread, tensorPool);
+  } catch (err) {
+    throw new ModelLoadError(m, 'session', `onnxruntime cannot load it: ${why(err)}`, err);
+  }
+  try {
+    if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
+      throw new ModelLoadError(m, 'session', `expected one input and one output, found inputs [${session.inputNames.join(', ')}], outputs [${session.outputNames.join(', ')}]`);
+    }
+    const inputName = session.inputNames[0]!;
+    const outputName = session.outputNames[0]!;
+    const classes = labels.length;
+
+    const infer = async (inputs: readonly Float32Array[], idle = false): Promise<Float32Array> => {
+      const n = inputs.length;
+      const t = await session.run(inputs, [3, spec.crop, spec.crop], idle);
+      if (t.type !== 'float32' || t.dims.length !== 2 || t.dims[0] !== n || t.dims[1] !== classes) {
+        throw new Error(`model output '${outputName}' is ${t.type} [${t.dims.join(',')}], expected float32 [${n},${classes}]`);
+      }
+      return t.data;
+    };
+
+    try {
+      // Both sessions (the low-latency one, when there is one, serves lone requests).
+      for (const idle of [false, true]) {
+        const smoke = await infer([new Float32Array(itemSize)], idle);
+        if (!smoke.every(Number.isFinite)) throw new Error('non-finite logits on a zero input');
+      }
+    } catch (err) {
+      throw new ModelLoadError(m, 'smoke', `smoke inference failed: ${why(err)}`, err);
+    }
+
+    return Object.freeze({
+      name: m.name,
+      version: m.version,
+      alias: m.alias,
+      sha256,
+      file,
+      labels: Object.freeze([...(labels as string[])]),
+      spec,
+      preprocessingId: preprocessingId(spec),
+      inputName,
+      outputName,
+      loadedAt: new Date().toISOString(),
+      tensorPool,
+      batcher: new Batcher({ itemSize, maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, infer, onRun: opts.onRun }),
+      healthy: () => session.alive(),
+      dispose: () => session.release(),
+    });
+  } catch (err) {
+    await session.release().catch(() => {});
+    throw err;
+  }
+}

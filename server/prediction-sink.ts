@@ -1,0 +1,37 @@
+/**
+ * Every prediction is logged for monitoring and drift detection. The sink is injected; `push` must be O(1) and
+ * never block (it only enqueues). The store's batched writer (`stores/prediction-log.ts` `createBatchedWriter`)
+ * fits this interface as is: rows are the store's `PredictionRecord`.
+ */
+import type { PredictionRecord } from '../stores/prediction-log.ts';
+
+export type { PredictionRecord } from '../stores/prediction-log.ts';
+
+export interface PredictionSink {
+  push(row: PredictionRecord): void;
+  /** Flushes what is buffered and refuses more; called once, after the last in-flight request finished. */
+  close(): Promise<void>;
+  /** Rows waiting to be written (exported as the `prediction_log_queue_length` gauge), when the sink can tell. */
+  readonly pending?: number;
+}
+
+/** A sink that drops everything (no logging configured). */
+export function nullSink(): PredictionSink {
+  return { push() {}, async close() {}, pending: 0 };
+}
+
+/** For tests: keeps rows in memory. */
+export function memorySink(): PredictionSink & { readonly rows: PredictionRecord[]; closed: boolean } {
+  const sink = {
+    rows: [] as PredictionRecord[],
+    closed: false,
+    pending: 0,
+    push(row: PredictionRecord) {
+      sink.rows.push(row);
+    },
+    async close() {
+      sink.closed = true;
+    },
+  };
+  return sink;
+}

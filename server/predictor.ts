@@ -1,0 +1,139 @@
+/**
+ * One prediction, from uploaded bytes to top-k: check the bytes, lease the model, decode and normalise with the
+ * training code (`ml/preprocess`, so there is no train/serve skew), queue the tensor on the model's batcher, log.
+ */
+import { createHash } from 'node:crypto';
+import { decodeForViews, imageStats, toTensor, type PreprocessSpec } from '../ml/preprocess/index.ts';
+import { HttpError } from './errors.ts';
+import { inspectImage } from './image-check.ts';
+import type { ServerLogger } from './logger.ts';
+import type { ModelHolder } from './model-holder.ts';
+import type { ServerMetrics } from './metrics.ts';
+import type { PredictionRecord, PredictionSink } from './prediction-sink.ts';
+
+export interface ClassProb {
+  readonly id: number;
+  readonly class: string;
+  readonly prob: number;
+}
+
+/** The body of a successful `/predict` (and each successful `/predict/batch` entry). */
+export interface PredictionResult {
+  readonly request_id: string;
+  readonly served_alias: string;
+  readonly model_version: number;
+  readonly predictions: readonly ClassProb[];
+  readonly latency_ms: number;
+}
+
+export interface PredictorDeps {
+  readonly holder: ModelHolder;
+  /** The alias routed to (the holder's slot). */
+  readonly alias: string;
+  readonly topK: number;
+  readonly maxPixels: number;
+  readonly metrics: ServerMetrics;
+  readonly sink: PredictionSink;
+  readonly log: ServerLogger;
+}
+
+/** Softmax over `logits`, then the `k` most probable classes, most probable first (ties: lower id first). */
+export function topK(logits: Float32Array, k: number, labels: readonly string[]): ClassProb[] {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
+  const best: number[] = [];
+  for (let i = 0; i < logits.length; i++) {
+    if (best.length === k && logits[i]! <= logits[best[k - 1]!]!) continue;
+    let j = Math.min(best.length, k - 1);
+    best[j] = i;
+    while (j > 0 && logits[best[j - 1]!]! < logits[i]!) {
+      best[j] = best[j - 1]!;
+      best[j - 1] = i;
+      j--;
+    }
+  }
+  return best.map((id) => ({ id, class: labels[id] ?? String(id), prob: Math.exp(logits[id]! - max) / sum }));
+}
+
+/**
+ * The server's path from bytes to tensor (into `out` when given, e.g. a pool slot), exported so a test can prove
+ * it equals `preprocess()`.
+ */
+export async function serverTensor(bytes: Buffer, spec: PreprocessSpec, out?: Float32Array) {
+  const raw = await decodeForViews(bytes, spec);
+  return { raw, tensor: toTensor(raw, spec, undefined, out) };
+}
+
+export class Predictor {
+  readonly #d: PredictorDeps;
+
+  constructor(deps: PredictorDeps) {
+    this.#d = deps;
+  }
+
+  /** A broken sink must never fail the prediction it logs. */
+  #log(row: PredictionRecord): void {
+    try {
+      this.#d.sink.push(row);
+    } catch (err) {
+      this.#d.log.error(`prediction log: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Throws HttpError for anything wrong with the input or the service state; `startedAt` is performance.now(). */
+  async predict(bytes: Buffer, requestId: string, startedAt: number): Promise<PredictionResult> {
+    const { holder, alias, metrics } = this.#d;
+    if (bytes.length === 0) throw new HttpError(400, 'EMPTY_FILE', "the field 'file' is empty");
+    const header = await inspectImage(bytes, this.#d.maxPixels);
+    // Lease after the cheap checks, then keep the same model (and its preprocessing) to the end.
+    const lease = holder.acquire(alias);
+    if (!lease) throw notReady(alias);
+    try {
+      const model = lease.model;
+      // Tell the batcher this input is coming, so a run about to start can wait briefly and take it along.
+      const announcement = model.batcher.announce();
+      const imageSha256 = createHash('sha256').update(bytes).digest('hex');
+      let logits: Float32Array;
+      let stats: ReturnType<typeof imageStats>;
+      const slot = model.tensorPool.acquire();
+      try {
+        const prepared = await serverTensor(bytes, model.spec, slot?.view).catch((err: unknown) => {
+          const why = err instanceof Error ? err.message : String(err);
+          throw new HttpError(422, 'IMAGE_CORRUPT', `the ${header.format.toUpperCase()} image cannot be decoded: ${why}`, { cause: err });
+        });
+        const inference = model.batcher.run(prepared.tensor, announcement);
+        // Drift statistics are computed while the model runs (they only feed the log).
+        stats = imageStats(prepared.raw);
+        logits = await inference;
+      } finally {
+        announcement.withdraw();
+        slot?.release();
+      }
+      const predictions = topK(logits, Math.min(this.#d.topK, model.labels.length), model.labels);
+      const latency_ms = Math.round((performance.now() - startedAt) * 100) / 100;
+      const result: PredictionResult = { request_id: requestId, served_alias: alias, model_version: model.version, predictions, latency_ms };
+      metrics.observePrediction(alias, model.version, predictions[0]!.class);
+      this.#log({
+        requestId,
+        ts: Date.now(),
+        modelName: model.name,
+        modelVersion: model.version,
+        alias,
+        variant: null,
+        topK: predictions,
+        latencyMs: latency_ms,
+        imageSha256,
+        inputStats: { meanBrightness: stats.meanBrightness, contrast: stats.contrast, width: header.width, height: header.height },
+      });
+      return result;
+    } finally {
+      lease.release();
+    }
+  }
+}
+
+export function notReady(alias: string): HttpError {
+  return new HttpError(503, 'MODEL_NOT_READY', `no model is loaded for '${alias}' yet; retry shortly (GET /ready)`, { headers: { 'Retry-After': '1' } });
+}

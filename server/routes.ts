@@ -1,0 +1,131 @@
+/**
+ * The HTTP surface. Handlers only translate between HTTP and the predictor/holder; all checks live below them.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { ResolvedServeOptions } from './config.ts';
+import { HttpError, toHttpError, type ErrorBody } from './errors.ts';
+import type { ServerLogger } from './logger.ts';
+import type { ModelHolder } from './model-holder.ts';
+import type { ServerMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import { notReady, type PredictionResult, type Predictor } from './predictor.ts';
+import type { UploadedFile } from './upload.ts';
+
+export interface RouteDeps {
+  readonly options: ResolvedServeOptions;
+  readonly holder: ModelHolder;
+  readonly predictor: Predictor;
+  readonly metrics: ServerMetrics;
+  readonly readUploads: (ctx: Context) => Promise<UploadedFile[]>;
+  readonly isDraining: () => boolean;
+  readonly log: ServerLogger;
+}
+
+/** State the outer middleware puts on every request. */
+export interface RequestState {
+  requestId: string;
+  startedAt: number;
+}
+
+function fileFields(files: UploadedFile[]): Buffer[] {
+  const mine = files.filter((f) => f.field === 'file');
+  if (mine.length === 0) {
+    const other = files.map((f) => `'${f.field}'`);
+    throw new HttpError(400, 'MISSING_FILE', `no file in the multipart field 'file'${other.length ? ` (found ${other.join(', ')})` : ''}`);
+  }
+  return mine.map((f) => f.buffer);
+}
+
+function setModelHeaders(ctx: Context, alias: string, version: number | undefined): void {
+  ctx.set('X-Model-Alias', alias);
+  if (version !== undefined) ctx.set('X-Model-Version', String(version));
+}
+
+export function createRouter(d: RouteDeps): Router {
+  const { options: o, holder } = d;
+  const router = new Router();
+  const openapi = JSON.stringify(openApiDocument(o));
+
+  router.get('/health', (ctx) => {
+    const m = holder.current(o.alias);
+    ctx.body = { status: 'ok', model_name: m?.name ?? null, model_version: m?.version ?? null, alias: m ? o.alias : null };
+  });
+
+  router.get('/ready', (ctx) => {
+    const m = holder.current(o.alias);
+    if (m?.healthy() && !d.isDraining()) {
+      ctx.body = { ready: true, model_name: m.name, model_version: m.version, alias: o.alias };
+      return;
+    }
+    const failure = holder.lastSwapError(o.alias);
+    const message = d.isDraining() ? 'shutting down' : `loading '${o.alias}'${failure ? `: last attempt failed: ${failure.message}` : ''}`;
+    ctx.status = 503;
+    ctx.body = { ready: false, error: { status: 503, code: d.isDraining() ? 'SHUTTING_DOWN' : 'MODEL_NOT_READY', message } };
+  });
+
+  router.post('/predict', async (ctx) => {
+    const state = ctx.state as RequestState;
+    if (!holder.current(o.alias)) throw notReady(o.alias);
+    const files = fileFields(await d.readUploads(ctx));
+    if (files.length > 1) throw new HttpError(400, 'TOO_MANY_FILES', `/predict takes one file; send ${files.length} files to /predict/batch`);
+    const result = await d.predictor.predict(files[0]!, state.requestId, state.startedAt);
+    setModelHeaders(ctx, result.served_alias, result.model_version);
+    ctx.body = result;
+  });
+
+  router.post('/predict/batch', async (ctx) => {
+    const state = ctx.state as RequestState;
+    if (!holder.current(o.alias)) throw notReady(o.alias);
+    const files = fileFields(await d.readUploads(ctx));
+    // All files go at once: the batcher turns them into one or a few onnxruntime runs.
+    const results: (PredictionResult | ErrorBody)[] = await Promise.all(
+      files.map((bytes, i) =>
+        d.predictor.predict(bytes, `${state.requestId}-${i}`, state.startedAt).catch((err: unknown) => {
+          const { error, internal } = toHttpError(err);
+          if (internal) d.log.error(`/predict/batch file ${i}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          return error.toJSON();
+        }),
+      ),
+    );
+    const served = results.find((r): r is PredictionResult => 'model_version' in r);
+    setModelHeaders(ctx, o.alias, served?.model_version ?? holder.current(o.alias)?.version);
+    ctx.body = { results };
+  });
+
+  router.get('/models', (ctx) => {
+    const models = holder.aliases().map((alias) => {
+      const m = holder.current(alias);
+      const failure = holder.lastSwapError(alias) ?? null;
+      if (!m) return { alias, loaded: false, last_swap_error: failure };
+      return {
+        alias,
+        loaded: true,
+        model_name: m.name,
+        model_version: m.version,
+        sha256: m.sha256,
+        file: m.file,
+        input: m.inputName,
+        output: m.outputName,
+        labels_count: m.labels.length,
+        preprocessing: { id: m.preprocessingId, spec: m.spec },
+        loaded_at: m.loadedAt,
+        in_flight: holder.leases(m),
+        last_swap_error: failure,
+      };
+    });
+    ctx.body = { routed_alias: o.alias, models };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    ctx.type = d.metrics.registry.contentType;
+    ctx.body = await d.metrics.registry.metrics();
+  });
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = openapi;
+  });
+
+  return router;
+}

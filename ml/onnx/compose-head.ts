@@ -57,7 +57,7 @@ export function composeHeadModel(backbone: Uint8Array, opts: ComposeHeadOptions)
 
   const itemDims = (input.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue ?? 0));
   const nodes: INodeProto[] = [];
-  let x = opts.testTimeFlip ? addFlipBranch(graph, opts.backboneInput, featureTensor, itemDims[2]!) : featureTensor;
+  let x = opts.testTimeFlip ? addFlipBranch(graph, opts.backboneInput, featureTensor, itemDims[2]!, featureDim ?? opts.layers[0]!.inDim) : featureTensor;
   opts.layers.forEach((l, i) => {
     const last = i === opts.layers.length - 1;
     const act = ACTIVATION_OP[l.activation];

@@ -1,37 +1,29 @@
 /**
- * Test-time flip augmentation inside the exported graph: a second copy of the backbone runs on the horizontally
- * mirrored image and the two feature vectors are averaged before the head. The mirror is a MatMul with an
- * anti-identity matrix on the width axis (Slice with negative steps and Gather are not loadable by every
- * runtime, e.g. OpenCV's dnn, which the original project's serving stack uses). Initializers are shared, so
- * the file grows only by the graph nodes.
+ * Test-time flip augmentation inside the exported graph: the batch is run through the backbone together with its
+ * horizontal mirror (one pass over 2N images), and the two feature vectors of each image are averaged before the
+ * head. The mirror is a MatMul with an anti-identity matrix on the width axis, and the average a Reshape to
+ * [2, N, D] + ReduceMean: Slice with negative steps, Gather, or a duplicated backbone branch are not loadable by
+ * every runtime (OpenCV's dnn, which the original project's serving stack uses, rejects them).
  */
-import { floatTensor, node, type IGraphProto, type INodeProto } from './proto.ts';
-
-const SUFFIX = '__flip';
+import { floatTensor, int64Tensor, node, type IGraphProto } from './proto.ts';
 
 /**
- * Adds the flipped branch for `input` (an NCHW image tensor of width `width`) and returns the name of the
- * averaged tensor for `features`. Must be called after the feature output exists and before the head is added.
+ * Rewires `graph` so the backbone reads [images; mirrored images] and returns the name of the [N, dim] tensor
+ * holding the mean of each image's two `features` rows. Call it after the feature output exists, before the head.
  */
-export function addFlipBranch(graph: IGraphProto, input: string, features: string, width: number): string {
-  const produced = new Set((graph.node ?? []).flatMap((n) => n.output ?? []));
-  const rename = (t: string): string => (t === input || produced.has(t) ? `${t}${SUFFIX}` : t);
-  const copies: INodeProto[] = (graph.node ?? []).map((n) => ({
-    ...n,
-    name: `${n.name ?? n.opType}${SUFFIX}`,
-    input: (n.input ?? []).map((t) => (t === '' ? t : rename(t))),
-    output: (n.output ?? []).map(rename),
-  }));
+export function addFlipBranch(graph: IGraphProto, input: string, features: string, width: number, dim: number): string {
+  const both = `${input}__with_mirror`;
+  for (const n of graph.node ?? []) n.input = (n.input ?? []).map((t) => (t === input ? both : t));
   const perm = new Float32Array(width * width);
   for (let i = 0; i < width; i++) perm[i * width + (width - 1 - i)] = 1;
-  graph.initializer = [...(graph.initializer ?? []), floatTensor('flip_permutation', [width, width], perm), floatTensor('flip_half', [], new Float32Array([0.5]))];
+  graph.initializer = [...(graph.initializer ?? []), floatTensor('flip_permutation', [width, width], perm), int64Tensor('flip_pairs_shape', [2, -1, dim])];
   const averaged = `${features}_tta_mean`;
   graph.node = [
+    node('MatMul', [input, 'flip_permutation'], [`${input}__mirror`], 'flip_width'),
+    node('Concat', [input, `${input}__mirror`], [both], 'flip_concat', { axis: 0 }),
     ...(graph.node ?? []),
-    node('MatMul', [input, 'flip_permutation'], [`${input}${SUFFIX}`], 'flip_width'),
-    ...copies,
-    node('Add', [features, `${features}${SUFFIX}`], [`${features}_tta_sum`], 'flip_tta_sum'),
-    node('Mul', [`${features}_tta_sum`, 'flip_half'], [averaged], 'flip_tta_mean'),
+    node('Reshape', [features, 'flip_pairs_shape'], [`${features}_tta_pairs`], 'flip_pairs'),
+    node('ReduceMean', [`${features}_tta_pairs`], [averaged], 'flip_tta_mean', { axes: [0], keepdims: 0 }),
   ];
   return averaged;
 }

@@ -33,7 +33,7 @@ const schema = Type.Object(
 
 export const exportStep = defineStep({
   name: 'export',
-  version: 1,
+  version: 2,
   description: 'Export the winner to ONNX (images -> logits), with labels and preprocessing, after a parity check.',
   schema,
   needs: ['split', 'features', 'aggregate'],

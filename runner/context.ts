@@ -1,7 +1,7 @@
 /**
  * Everything a step may use comes through this object: no module-level state anywhere in the project.
  */
-import type { Static, TSchema } from 'typebox';
+import { type Static, type TSchema } from './schema-builder.ts';
 import type { Stores } from '../stores/index.ts';
 import type { Logger } from './logger.ts';
 import type { Pools } from './pools.ts';

@@ -2,7 +2,7 @@
  * The contract between the engine and a step module: meta (name, version, schema, what it reads) plus one
  * `run(ctx, params)`. `steps/index.ts` lists the steps explicitly; the engine knows nothing about images or food.
  */
-import type { Static, TSchema } from 'typebox';
+import { type Static, type TSchema } from './schema-builder.ts';
 import type { StepContext } from './context.ts';
 
 /** A top-level section of the pipeline file owned by the product (e.g. `data`, `backbone`, `architectures`). */

@@ -5,10 +5,10 @@
  * convolutions.
  */
 import * as tfjs from '@tensorflow/tfjs';
+import type { BackendPreference } from './preferences.ts';
 import { patchWasmMatMul } from './wasm-matmul.ts';
 
-export type BackendPreference = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const backendPreferences: readonly BackendPreference[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export { backendPreferences, type BackendPreference } from './preferences.ts';
 
 export type Tf = typeof tfjs;
 

@@ -3,7 +3,7 @@
  * Conv(3x3, same, relu) x2 + MaxPool(2); then Flatten and a Dense to logits. Input is NHWC in tfjs; the ONNX export
  * takes NCHW like every exported model. Training convolutions needs the cpu or a native tfjs backend (not wasm).
  */
-import Type, { type Static } from 'typebox';
+import { Type, type Static } from '../../runner/schema-builder.ts';
 import { cnnToOnnx } from './cnn-onnx.ts';
 import { defineFamily } from './family.ts';
 import { glorot } from './seeds.ts';

@@ -4,7 +4,7 @@
  * are listed explicitly in `index.ts`.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Static, TSchema } from 'typebox';
+import { type Static, type TSchema } from '../../runner/schema-builder.ts';
 import type { FeatureNode } from '../onnx/types.ts';
 
 export type Tf = typeof tfjs;

@@ -3,7 +3,7 @@
  * classifier; each `{ dense: n }` adds a hidden layer, each `{ dropout: r }` a dropout. The last Dense to
  * `numClasses` is always added and outputs logits. L2 (`weight_decay`) is applied by the trainer.
  */
-import Type, { type Static } from 'typebox';
+import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
 import { composeHeadModel } from '../onnx/compose-head.ts';
 import { DENSE_ACTIVATIONS } from '../onnx/types.ts';
 import { defineFamily } from './family.ts';
@@ -13,7 +13,7 @@ import { glorot } from './seeds.ts';
 const DenseSpec = Type.Object(
   {
     dense: Type.Integer({ minimum: 1, maximum: 65536, description: 'Units of a hidden Dense layer.' }),
-    activation: Type.Optional(Type.Enum([...DENSE_ACTIVATIONS], { description: 'Activation of the hidden layer (default relu).' })),
+    activation: Type.Optional(StringEnum(DENSE_ACTIVATIONS, { description: 'Activation of the hidden layer (default relu).' })),
   },
   { additionalProperties: false, description: 'A hidden Dense layer: { dense: 256, activation: relu }.' },
 );

@@ -1,7 +1,7 @@
 /**
  * The architecture families, listed explicitly. To add one: write `<name>.ts` exporting a `Family` and add it here.
  */
-import type { TSchema } from 'typebox';
+import { Type, type TSchema } from '../../runner/schema-builder.ts';
 import { cnn } from './cnn.ts';
 import type { Family } from './family.ts';
 import { head } from './head.ts';
@@ -23,7 +23,7 @@ export function getFamily(name: string): Family {
  */
 export function architectureSchema(): TSchema {
   const names = families.map((f) => f.name);
-  return {
+  return Type.Unsafe({
     type: 'object',
     description: `An architecture: 'family' picks one of ${names.join(', ')}; the other properties belong to that family.`,
     required: ['family'],
@@ -31,5 +31,5 @@ export function architectureSchema(): TSchema {
       family: { type: 'string', enum: names, description: `Architecture family: one of ${names.join(', ')}.` },
     },
     allOf: families.map((f) => ({ if: { properties: { family: { const: f.name } }, required: ['family'] }, then: f.schema })),
-  } as TSchema;
+  });
 }

@@ -2,7 +2,7 @@
  * The preprocessing contract: what the pipeline file says under `backbone.preprocessing` (and `features.with.views`).
  * Kept free of native imports so schema tooling can load it; the id lives in id.ts.
  */
-import Type, { type Static } from 'typebox';
+import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
 
 /**
  * Bump when `preprocess()` changes what it produces for the same spec (decoding, colour handling, rounding, the
@@ -41,13 +41,10 @@ export const PreprocessSpecSchema = Type.Object(
     mean: Type.Optional(Rgb('Per-channel RGB mean subtracted after scaling pixels to [0,1].', [...DEFAULT_PREPROCESS.mean], false)),
     std: Type.Optional(Rgb('Per-channel RGB standard deviation divided by after subtracting the mean.', [...DEFAULT_PREPROCESS.std], true)),
     kernel: Type.Optional(
-      Type.Union(
-        RESIZE_KERNELS.map((k) => Type.Literal(k)),
-        {
-          default: DEFAULT_PREPROCESS.kernel,
-          description: "sharp resize kernel. 'linear' (antialiased bilinear) is closest to the torchvision training transform.",
-        },
-      ),
+      StringEnum(RESIZE_KERNELS, {
+        default: DEFAULT_PREPROCESS.kernel,
+        description: "sharp resize kernel. 'linear' (antialiased bilinear) is closest to the torchvision training transform.",
+      }),
     ),
   },
   { additionalProperties: false, default: {}, description: 'How a photo becomes the backbone input tensor (one function for features, training and serving).' },

@@ -1,5 +1,5 @@
 /** Hyperparameters of one training run: the grid's `params` combine into these. */
-import Type, { type Static } from 'typebox';
+import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
 
 export const hyperparamsSchema = Type.Object(
   {
@@ -7,7 +7,7 @@ export const hyperparamsSchema = Type.Object(
     epochs: Type.Integer({ minimum: 1, description: 'Maximum number of passes over the training data.' }),
     batch_size: Type.Integer({ minimum: 1, description: 'Samples per gradient step.' }),
     optimizer: Type.Optional(
-      Type.Enum(['adam', 'sgd', 'momentum'], { default: 'adam', description: 'adam, plain sgd, or sgd with momentum 0.9 (default adam).' }),
+      StringEnum(['adam', 'sgd', 'momentum'], { default: 'adam', description: 'adam, plain sgd, or sgd with momentum 0.9 (default adam).' }),
     ),
     weight_decay: Type.Optional(
       Type.Number({ minimum: 0, default: 0, description: 'L2 penalty on kernels: adds weight_decay * sum(w^2) to the training objective (Keras l2); reported losses exclude it. Default 0.' }),

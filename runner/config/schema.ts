@@ -2,7 +2,7 @@
  * The JSON Schema (draft 2020-12) of a pipeline file: the engine's own keys, the product's sections, and one
  * `if step = X then with: <X's schema>` branch per registered step, so each `with:` block is checked by its step.
  */
-import Type, { type TSchema } from 'typebox';
+import { Type, type TSchema } from '../schema-builder.ts';
 import type { Registry } from '../registry.ts';
 
 export const STAGE_NAME = '^[a-z][a-z0-9_-]*$';
@@ -11,10 +11,10 @@ export const LOCAL_STEP = '^\\.{1,2}/.+\\.(ts|js|mjs)$';
 
 /** A map whose keys are names matching `pattern` and whose values all follow `value`. */
 export function namedMap(pattern: string, value: TSchema, opts: Record<string, unknown> = {}): TSchema {
-  return { type: 'object', propertyNames: { pattern }, additionalProperties: value, ...opts } as TSchema;
+  return Type.Unsafe({ type: 'object', propertyNames: { pattern }, additionalProperties: value, ...opts });
 }
 
-const stageSchema = (registry: Registry): TSchema => ({
+const stageSchema = (registry: Registry): TSchema => Type.Unsafe({
   type: 'object',
   description: 'A stage: which step runs it, and that step\'s parameters.',
   required: ['step'],

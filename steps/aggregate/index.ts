@@ -3,29 +3,11 @@
  * score, best combination per architecture, then its best fold), evaluation of each pick on the test split, the
  * winner by a metric named in the YAML, an optional refit on the whole training split, and the summary + report.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Type from 'typebox';
-import { backendPreferences, selectBackend } from '../../ml/backends/select-backend.ts';
-import { testMetrics, type ClassificationReport, type TestMetrics } from '../../ml/metrics/classification.ts';
-import { renderReport } from '../../ml/report/index.ts';
-import type { Summary } from '../../ml/report/summary.ts';
-import { pickWinner, select } from '../../ml/selection/select.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../../runner/fs-atomic.ts';
-import { sha256 } from '../../runner/hash.ts';
+import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
+import { backendPreferences } from '../../ml/backends/preferences.ts';
 import { defineStep } from '../../runner/step.ts';
-import type { FeaturesResult } from '../features/features-result.ts';
-import type { GridResult } from '../grid/grid-result.ts';
-import type { SplitResult } from '../split/split-result.ts';
-import { TrainingData } from '../train/datasets.ts';
-import { runData, runRequest } from '../train/index.ts';
-import { reuseFinished, trainTracked } from '../train/track-run.ts';
-import type { TrainedRun, TrainResult } from '../train/train-result.ts';
-import type { AggregateResult } from './aggregate-result.ts';
-import { evaluateOnTest } from './evaluate-model.ts';
-import { writePlots } from './plots.ts';
-import { refitRun } from './refit.ts';
 
+/** Test metrics a winner can be picked by (`test.<name>`). */
 const METRICS = ['accuracy', 'top5_accuracy', 'macro_precision', 'macro_recall', 'macro_f1', 'log_loss', 'roc_auc_macro'] as const;
 
 const schema = Type.Object(
@@ -41,32 +23,20 @@ const schema = Type.Object(
       },
       { default: {}, additionalProperties: false, description: 'Score = accuracy x norm(val_acc) + loss x (1 - norm(val_loss)).' },
     ),
-    winner_by: Type.Union(
-      METRICS.map((m) => Type.Literal(`test.${m}`)),
+    winner_by: StringEnum(
+      METRICS.map((m) => `test.${m}` as const),
       { default: 'test.macro_f1', description: 'Test metric that picks the winner among the architectures\' picks (log_loss: lower wins).' },
     ),
     refit: Type.Boolean({ default: true, description: 'Retrain the winning configuration on the whole training split before export.' }),
-    backend: Type.Union(
-      backendPreferences.map((b) => Type.Literal(b)),
+    backend: StringEnum(
+      backendPreferences,
       { default: 'auto', description: 'tfjs backend for the refit (see train).' },
     ),
   },
   { additionalProperties: false },
 );
 
-function finishedRuns(ctx: Parameters<typeof aggregateStep.run>[0], grid: GridResult, base: Omit<Parameters<typeof runRequest>[1], 'run'>): TrainedRun[] {
-  const runs: TrainedRun[] = [];
-  const missing: string[] = [];
-  for (const run of grid.runs) {
-    const found = reuseFinished(ctx, runRequest(ctx, { ...base, run }));
-    if (found) runs.push(found);
-    else missing.push(run.name);
-  }
-  if (missing.length) {
-    throw new Error(`${missing.length} grid runs have no finished, up-to-date run in the tracking store (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): run the train stage (every shard) first`);
-  }
-  return runs;
-}
+export type AggregateParams = Static<typeof schema>;
 
 export const aggregateStep = defineStep({
   name: 'aggregate',
@@ -75,126 +45,5 @@ export const aggregateStep = defineStep({
   schema,
   needs: ['split', 'features', 'grid', 'train'],
   resource: 'cpu',
-  async run(ctx, params) {
-    const split = ctx.input<SplitResult>('split');
-    const features = ctx.input<FeaturesResult>('features');
-    const grid = ctx.input<GridResult>('grid');
-    const trained = ctx.input<TrainResult>('train');
-    const base = { experimentId: trained.experimentId, experiment: split.experiment, split, features, grid, backend: params.backend };
-    // Read from the tracking store, not the train stage's result: with --shard, each shard trained only its part.
-    const runs = finishedRuns(ctx, grid, base);
-    const selection = select(
-      runs.map((r) => ({ runId: r.runId, name: r.name, architecture: r.architecture, combination: r.combination, params: { ...r.params }, fold: r.fold, final: r.final })),
-      { maxLossGap: params.max_loss_gap, weights: { accuracy: params.score_weights.accuracy, loss: params.score_weights.loss } },
-    );
-    for (const d of selection.dropped) ctx.log.info(`dropped ${d.name}: ${d.reason}`);
-    for (const r of selection.relaxed) ctx.log.warn(`${r.architecture}: ${r.reason}`);
-
-    const tracking = ctx.stores.tracking;
-    const parentRunId = tracking.startRun({
-      experimentId: trained.experimentId,
-      name: `selection_${split.datasetVersion.slice(-8)}`,
-      params: { max_loss_gap: String(params.max_loss_gap), winner_by: params.winner_by, refit: params.refit, score_weights: JSON.stringify(params.score_weights) },
-      tags: { kind: 'selection', dataset_version: split.datasetVersion },
-    });
-    try {
-      tracking.logMetrics(
-        parentRunId,
-        selection.candidates.flatMap((c) =>
-          (['val_acc', 'val_loss', 'train_acc', 'train_loss'] as const).flatMap((k) => [
-            { key: `${c.architecture}_${c.combination}.${k}_mean`, value: c[k].mean, step: 0 },
-            { key: `${c.architecture}_${c.combination}.${k}_std`, value: c[k].std, step: 0 },
-          ]).concat([{ key: `${c.architecture}_${c.combination}.score`, value: c.score, step: 0 }]),
-        ),
-      );
-      const { tf } = await selectBackend('auto', { convTraining: false });
-      const data = new TrainingData(split, features, ctx.stores);
-      const byId = new Map(runs.map((r) => [r.runId, r]));
-      const evaluations: (Summary['evaluations'][number] & { report: ClassificationReport })[] = [];
-      for (const pick of selection.perArchitecture) {
-        const run = byId.get(pick.bestRun.runId)!;
-        const report = await evaluateOnTest(tf, run.modelDir, grid.architectures[pick.architecture], data);
-        evaluations.push({ architecture: pick.architecture, combination: pick.combination, runId: run.runId, test: testMetrics(report), per_class: report.per_class, confusion: report.confusion, report });
-        ctx.log.info(`${run.name} on test: accuracy ${report.accuracy.toFixed(4)}, macro-F1 ${report.macro_f1.toFixed(4)}`);
-      }
-      const pick = pickWinner(evaluations, params.winner_by);
-      const chosen = pick.winner;
-      const candidate = selection.candidates.find((c) => c.architecture === chosen.architecture && c.combination === chosen.combination)!;
-      let exported: TrainedRun = byId.get(chosen.runId)!;
-      let report = chosen.report;
-      if (params.refit) {
-        const run = refitRun({ architecture: chosen.architecture, combination: chosen.combination, params: candidate.params }, candidate.runIds.map((id) => byId.get(id)!));
-        const request = { ...runRequest(ctx, { ...base, run }), parentRunId };
-        const reused = reuseFinished(ctx, request);
-        if (!reused) ctx.log.info(`refitting ${chosen.architecture} ${chosen.combination} on the whole training split (${run.params.epochs} epochs)`);
-        exported = reused ?? (await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, 0)) }));
-        report = await evaluateOnTest(tf, exported.modelDir, grid.architectures[chosen.architecture], data);
-        ctx.log.info(`${exported.name} on test: accuracy ${report.accuracy.toFixed(4)}, macro-F1 ${report.macro_f1.toFixed(4)}`);
-      }
-      const winnerTest: TestMetrics = testMetrics(report);
-      const plots = await writePlots(
-        ctx.paths.outputs,
-        [...runs, ...(exported.fold === 0 ? [exported] : [])],
-        [...evaluations.map((e) => ({ architecture: e.architecture, runId: e.runId, name: byId.get(e.runId)!.name, matrix: e.confusion })),
-          ...(params.refit ? [{ architecture: chosen.architecture, runId: exported.runId, name: exported.name, matrix: report.confusion }] : [])],
-        split.classes,
-      );
-      const summary: Summary = {
-        experiment: split.experiment,
-        datasetVersion: split.datasetVersion,
-        createdAt: new Date().toISOString(),
-        classes: [...split.classes],
-        selection,
-        evaluations: evaluations.map(({ report: _r, ...e }) => e),
-        winner: {
-          architecture: chosen.architecture,
-          combination: chosen.combination,
-          params: { ...exported.params },
-          runId: exported.runId,
-          sourceRunId: chosen.runId,
-          refit: params.refit,
-          selectedBy: { metric: params.winner_by, higherIsBetter: pick.higherIsBetter, value: pick.value },
-          test: winnerTest,
-          per_class: report.per_class,
-          confusion: report.confusion,
-        },
-        plots,
-      };
-      const summaryFile = path.join(ctx.paths.outputs, 'metrics', 'summary.json');
-      const reportFile = path.join(ctx.paths.outputs, 'report.md');
-      writeJsonAtomic(summaryFile, summary);
-      writeFileAtomic(reportFile, renderReport(summary, { reportDir: ctx.paths.outputs }));
-      for (const file of [summaryFile, reportFile]) {
-        const bytes = fs.readFileSync(file);
-        tracking.logArtifact(parentRunId, { path: file, sha256: sha256(bytes), size: bytes.length });
-      }
-      tracking.endRun(parentRunId, 'finished', {
-        metrics: Object.entries(winnerTest).flatMap(([k, v]) => (typeof v === 'number' ? [{ key: `winner.test.${k}`, value: v, step: 0 }] : [])),
-        tags: { winner_architecture: chosen.architecture, winner_combination: chosen.combination, winner_run_id: exported.runId },
-      });
-      ctx.log.success(
-        `winner by ${params.winner_by}: ${chosen.architecture} ${chosen.combination}${params.refit ? ' (refit)' : ''}: test accuracy ${winnerTest.accuracy.toFixed(4)}, macro-F1 ${winnerTest.macro_f1.toFixed(4)}`,
-      );
-      const result: AggregateResult = {
-        experiment: split.experiment,
-        summaryFile,
-        reportFile,
-        parentRunId,
-        winner: {
-          architecture: chosen.architecture,
-          entry: grid.architectures[chosen.architecture],
-          combination: chosen.combination,
-          params: exported.params,
-          runId: exported.runId,
-          modelDir: exported.modelDir,
-          refit: params.refit,
-          test: winnerTest,
-        },
-      };
-      return { result, outputs: [summaryFile, reportFile, exported.modelDir] };
-    } catch (err) {
-      tracking.endRun(parentRunId, ctx.signal.aborted ? 'killed' : 'failed', { error: (err as Error).message });
-      throw err;
-    }
-  },
+  run: async (ctx, params) => (await import('./run.ts')).runAggregate(ctx, params),
 });

@@ -4,24 +4,9 @@
  * layers mapped to ONNX ops. Beside it labels.json and preprocessing.json (also in the model's metadata_props).
  * A parity check against the tfjs path runs before anything is written; the stage fails if it does not hold.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Type from 'typebox';
-import { selectBackend } from '../../ml/backends/select-backend.ts';
-import { getFamily } from '../../ml/families/index.ts';
-import { loadBackbone, readVerified, sha256Bytes } from '../../ml/onnx/backbone.ts';
-import { preprocessingId, resolvePreprocessSpec } from '../../ml/preprocess/index.ts';
-import { loadTrained } from '../../ml/training/model-io.ts';
-import { writeDirAtomic } from '../../runner/fs-atomic.ts';
+import { Type, type Static } from '../../runner/schema-builder.ts';
 import { defineStep } from '../../runner/step.ts';
-import type { AggregateResult } from '../aggregate/aggregate-result.ts';
-import type { FeaturesResult } from '../features/features-result.ts';
 import { backboneSection } from '../sections/backbone.ts';
-import { parseCsv } from '../split/manifest.ts';
-import type { SplitResult } from '../split/split-result.ts';
-import { pixelSpec } from '../train/pixel-spec.ts';
-import type { ExportResult } from './export-result.ts';
-import { parityCheck } from './parity.ts';
 
 const schema = Type.Object(
   {
@@ -31,6 +16,8 @@ const schema = Type.Object(
   { additionalProperties: false },
 );
 
+export type ExportParams = Static<typeof schema>;
+
 export const exportStep = defineStep({
   name: 'export',
   version: 2,
@@ -39,64 +26,5 @@ export const exportStep = defineStep({
   needs: ['split', 'features', 'aggregate'],
   reads: [backboneSection],
   resource: 'cpu',
-  async run(ctx, params) {
-    const split = ctx.input<SplitResult>('split');
-    const agg = ctx.input<AggregateResult>('aggregate');
-    const testTimeFlip = ctx.input<FeaturesResult>('features').tta.includes('flip');
-    const bb = ctx.section(backboneSection);
-    const entry = agg.winner.entry;
-    const family = getFamily(entry.family);
-    const backboneSpec = resolvePreprocessSpec(bb.preprocessing);
-    const spec = family.input === 'features' ? backboneSpec : pixelSpec(backboneSpec, Number(entry.input));
-    const featureNode = { tensor: bb.feature_node.tensor, scale: bb.feature_node.scale, zeroPoint: bb.feature_node.zero_point };
-    const backboneFile = ctx.resolvePath(bb.path);
-    const preprocessing = { ...spec, id: preprocessingId(spec) };
-    const metadata = {
-      labels: JSON.stringify(split.classes),
-      preprocessing: JSON.stringify(preprocessing),
-      dataset_version: split.datasetVersion,
-      run_id: agg.winner.runId,
-      architecture: agg.winner.architecture,
-      family: entry.family,
-      test_time_augmentation: family.input === 'features' && testTimeFlip ? 'flip' : 'none',
-    };
-    const { tf } = await selectBackend('auto', { convTraining: false });
-    const { model } = await loadTrained(agg.winner.modelDir, tf);
-    const backbone = family.input === 'features' ? await loadBackbone({ path: backboneFile, sha256: bb.sha256, input: bb.input, featureNode, threads: bb.threads }) : undefined;
-    try {
-      const env =
-        family.input === 'features'
-          ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata, testTimeFlip }
-          : { metadata };
-      const onnx = family.toOnnx(model, env);
-      const images = parseCsv(fs.readFileSync(path.join(split.dir, 'test.csv'), 'utf8'))
-        .slice(0, params.parity_images)
-        .map((e) => path.join(split.root, e.path));
-      const parity = await parityCheck({ tf, model, onnx, images, spec, backbone, testTimeFlip: backbone !== undefined && testTimeFlip });
-      if (!(parity.maxAbsDiff <= params.parity_tolerance)) {
-        throw new Error(`parity check failed: max |onnx - tfjs| logit difference ${parity.maxAbsDiff.toExponential(3)} over ${parity.n} test images exceeds ${params.parity_tolerance}; the export is not written`);
-      }
-      ctx.log.info(`parity: max |onnx - tfjs| = ${parity.maxAbsDiff.toExponential(2)} over ${parity.n} test images (tolerance ${params.parity_tolerance})`);
-      const dir = path.join(ctx.paths.outputs, 'model');
-      await writeDirAtomic(dir, (tmp) => {
-        fs.writeFileSync(path.join(tmp, 'model.onnx'), onnx);
-        fs.writeFileSync(path.join(tmp, 'labels.json'), `${JSON.stringify(split.classes, null, 2)}\n`);
-        fs.writeFileSync(path.join(tmp, 'preprocessing.json'), `${JSON.stringify(preprocessing, null, 2)}\n`);
-      });
-      const result: ExportResult = {
-        dir,
-        modelFile: path.join(dir, 'model.onnx'),
-        sha256: sha256Bytes(onnx),
-        inputName: 'images',
-        outputName: 'logits',
-        numClasses: split.classes.length,
-        parity: { ...parity, tolerance: params.parity_tolerance },
-      };
-      ctx.log.info(`wrote ${path.relative(ctx.paths.workdir, result.modelFile)} (${(onnx.length / 1e6).toFixed(1)} MB, sha256 ${result.sha256.slice(0, 12)})`);
-      return { result, outputs: [dir] };
-    } finally {
-      model.dispose();
-      await backbone?.dispose();
-    }
-  },
+  run: async (ctx, params) => (await import('./run.ts')).runExport(ctx, params),
 });

@@ -4,17 +4,10 @@
  * Only what the store lacks is computed: a second run over the same data does no inference at all.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import Type from 'typebox';
-import { extractFeatures, featureSpace } from '../../ml/features/extract.ts';
-import { loadBackbone } from '../../ml/onnx/backbone.ts';
-import { resolvePreprocessSpec, resolveViewsSpec, viewNames, ViewsSpecSchema } from '../../ml/preprocess/index.ts';
+import { Type, type Static } from '../../runner/schema-builder.ts';
+import { ViewsSpecSchema } from '../../ml/preprocess/spec.ts';
 import { defineStep } from '../../runner/step.ts';
 import { backboneSection } from '../sections/backbone.ts';
-import { parseCsv } from '../split/manifest.ts';
-import type { SplitResult } from '../split/split-result.ts';
-import { ensureBackboneFile } from './backbone-file.ts';
-import type { FeaturesResult } from './features-result.ts';
 
 const schema = Type.Object(
   {
@@ -29,6 +22,8 @@ const schema = Type.Object(
   { additionalProperties: false },
 );
 
+export type FeaturesParams = Static<typeof schema>;
+
 export const featuresStep = defineStep({
   name: 'features',
   version: 1,
@@ -41,61 +36,5 @@ export const featuresStep = defineStep({
     const p = ctx.resolvePath(ctx.section(backboneSection).path);
     return fs.existsSync(p) ? [p] : [];
   },
-  async run(ctx, params) {
-    const bb = ctx.section(backboneSection);
-    const split = ctx.input<SplitResult>('split');
-    const spec = resolvePreprocessSpec(bb.preprocessing);
-    const views = resolveViewsSpec(params.views);
-    const evalViews = { flip: params.tta.flip, crops: 0 };
-    const file = ctx.resolvePath(bb.path);
-    await ensureBackboneFile(file, bb.sha256, bb.url, ctx.log);
-    const backbone = await loadBackbone({
-      path: file,
-      sha256: bb.sha256,
-      input: bb.input,
-      featureNode: { tensor: bb.feature_node.tensor, scale: bb.feature_node.scale, zeroPoint: bb.feature_node.zero_point },
-      threads: bb.threads,
-    });
-    try {
-      const read = (name: string, train: boolean) =>
-        parseCsv(fs.readFileSync(path.join(split.dir, name), 'utf8')).map((e) => ({ path: path.join(split.root, e.path), sha256: e.sha256, train }));
-      const images = [...read('train.csv', true), ...read('test.csv', false)];
-      const space = featureSpace(backbone.sha256, spec);
-      let bar: ReturnType<typeof ctx.progress> | undefined;
-      let last = 0;
-      const out = await extractFeatures({
-        images,
-        spec,
-        views,
-        evalViews,
-        backbone,
-        store: ctx.stores.features,
-        batchSize: params.batch_size,
-        decodeConcurrency: params.decode_concurrency,
-        signal: ctx.signal,
-        onProgress: (done, total) => {
-          bar ??= ctx.progress('features', total, 'vectors');
-          bar.tick(done - last);
-          last = done;
-        },
-      });
-      bar?.done();
-      const result: FeaturesResult = {
-        space,
-        dim: backbone.dim,
-        views: viewNames(views),
-        tta: viewNames(evalViews),
-        preprocessing: spec,
-        computed: out.computed,
-        reused: out.reused,
-        failed: out.failed,
-      };
-      for (const f of out.failed) ctx.log.warn(`excluded ${f.path}: ${f.reason}`);
-      const rate = out.decoded > 0 ? `, ${(out.decoded / out.seconds).toFixed(0)} images/s` : '';
-      ctx.log.info(`${out.computed} vectors computed, ${out.reused} reused from the store (${out.seconds.toFixed(1)}s${rate})`);
-      return { result, outputs: [ctx.paths.store] };
-    } finally {
-      await backbone.dispose();
-    }
-  },
+  run: async (ctx, params) => (await import('./run.ts')).runFeatures(ctx, params),
 });

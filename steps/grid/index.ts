@@ -3,7 +3,7 @@
  * Checked before anything runs: every architecture must be declared, every run must get lr, epochs, batch_size.
  */
 import path from 'node:path';
-import Type, { type TSchema } from 'typebox';
+import { Type, type TSchema } from '../../runner/schema-builder.ts';
 import { hyperparamsSchema } from '../../ml/training/hyperparams.ts';
 import { didYouMean } from '../../runner/config/suggest.ts';
 import { writeJsonAtomic } from '../../runner/fs-atomic.ts';
@@ -22,7 +22,7 @@ const paramGridSchema = Type.Object(
   Object.fromEntries(
     HYPER_KEYS.map((k) => {
       const one = hyperProps[k];
-      return [k, Type.Optional({ description: `${(one as { description?: string }).description ?? k} One value, or a list of values to try.`, anyOf: [one, Type.Array(one, { minItems: 1 })] } as TSchema)];
+      return [k, Type.Optional(Type.Unsafe({ description: `${(one as { description?: string }).description ?? k} One value, or a list of values to try.`, anyOf: [one, Type.Array(one, { minItems: 1 })] }))];
     }),
   ),
   { additionalProperties: false, description: 'Hyperparameter grid: each key takes one value or a list; every combination is tried.' },

@@ -1,5 +1,5 @@
 /** The promotion gate as the pipeline file states it (register stage `with.gate`), shared with the CLI. */
-import Type, { type Static } from 'typebox';
+import { Type, type Static } from '../../runner/schema-builder.ts';
 
 export const gateSchema = Type.Object(
   {

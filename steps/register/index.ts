@@ -3,9 +3,9 @@
  * metrics. The first version of a model becomes `champion`, later ones `challenger`; promotion is a separate,
  * gated decision (`pipeline registry promote`) unless `auto_promote` is set.
  */
-import Type from 'typebox';
-import { GateRefusedError } from '../../stores/errors.ts';
+import { Type } from '../../runner/schema-builder.ts';
 import { defineStep } from '../../runner/step.ts';
+import { GateRefusedError } from '../../stores/errors.ts';
 import type { AggregateResult } from '../aggregate/aggregate-result.ts';
 import type { ExportResult } from '../export/export-result.ts';
 import type { SplitResult } from '../split/split-result.ts';

@@ -1,5 +1,5 @@
 /** The `backbone:` section: the frozen pretrained network whose features the heads are trained on. */
-import Type, { type Static } from 'typebox';
+import { Type, type Static } from '../../runner/schema-builder.ts';
 import { PreprocessSpecSchema } from '../../ml/preprocess/index.ts';
 import { defineSection } from '../../runner/step.ts';
 

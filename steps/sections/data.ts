@@ -1,5 +1,5 @@
 /** The `data:` section: where the photos are and which part of them to use. */
-import Type, { type Static } from 'typebox';
+import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
 import { defineSection } from '../../runner/step.ts';
 
 export const dataSection = defineSection({
@@ -12,7 +12,7 @@ export const dataSection = defineSection({
       name: Type.Optional(
         Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Data set name used in dataset versions and experiment names (default: the folder name).' }),
       ),
-      layout: Type.Union([Type.Literal('auto'), Type.Literal('food101'), Type.Literal('folder')], {
+      layout: StringEnum(['auto', 'food101', 'folder'], {
         default: 'auto',
         description: "'food101' (meta/classes.txt, meta/train.txt, meta/test.txt, images/), 'folder' (<class>/*.jpg), or 'auto' (food101 when meta/classes.txt exists).",
       }),

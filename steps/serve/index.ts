@@ -3,11 +3,8 @@
  * prediction logged to the store in batched writes. Never cached; runs until SIGTERM/SIGINT, then drains in-flight
  * requests and flushes the prediction log. `pipeline serve` is a shortcut for `pipeline run <file> --only serve`.
  */
-import Type from 'typebox';
-import { startServer } from '../../server/index.ts';
-import { createBatchedWriter } from '../../stores/batched-writer.ts';
+import { Type, type Static } from '../../runner/schema-builder.ts';
 import { defineStep } from '../../runner/step.ts';
-import { registrySource } from './registry-source.ts';
 
 const schema = Type.Object(
   {
@@ -25,42 +22,13 @@ const schema = Type.Object(
   { additionalProperties: false },
 );
 
+export type ServeParams = Static<typeof schema>;
+
 export const serveStep = defineStep({
   name: 'serve',
   version: 1,
   description: "Serve the registry's model over HTTP (POST /predict) until stopped.",
   schema,
   cache: false,
-  async run(ctx, p) {
-    const log = ctx.log;
-    const predictionLog = createBatchedWriter(ctx.stores.predictions, {
-      maxRows: 256,
-      maxDelayMs: 500,
-      onError: (err) => log.error(`prediction log: ${(err as Error).message}`),
-    });
-    const server = await startServer({
-      port: p.port,
-      host: p.host,
-      modelName: p.model,
-      alias: p.alias,
-      topK: p.top_k,
-      maxBodyBytes: Math.round(p.max_body_mb * 1024 * 1024),
-      maxPixels: Math.round(p.max_megapixels * 1e6),
-      maxBatch: p.max_batch,
-      maxWaitMs: p.max_wait_ms,
-      pollMs: p.poll_ms,
-      source: registrySource(ctx.stores.registry),
-      predictionLog,
-      logger: log,
-      // The runner owns the signals: its abort signal drains the server below.
-      handleSignals: false,
-    });
-    log.success(`serving ${p.model}@${p.alias} on ${server.url} (POST /predict, GET /health /ready /models /metrics /openapi.json)`);
-    const stop = (): void => void server.close();
-    ctx.signal.addEventListener('abort', stop, { once: true });
-    await server.closed;
-    ctx.signal.removeEventListener('abort', stop);
-    log.info('server stopped; prediction log flushed');
-    return { result: { url: server.url } };
-  },
+  run: async (ctx, p) => (await import('./run.ts')).runServe(ctx, p),
 });

@@ -78,7 +78,7 @@ describe('architecture families registry', () => {
     for (const f of families) {
       walk(f.schema, f.name);
       assert.equal((f.schema as { additionalProperties?: unknown }).additionalProperties, false, `${f.name} forbids extra properties`);
-      assert.equal(((f.schema as { properties: Record<string, { const?: string }> }).properties.family)?.const, f.name);
+      assert.equal(((f.schema as unknown as { properties: Record<string, { const?: string }> }).properties.family)?.const, f.name);
     }
     walk(hyperparamsSchema, 'hyper');
     assert.deepEqual(undocumented, []);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Compile } from 'typebox/compile';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import {
   DEFAULT_PREPROCESS,
   PreprocessSpecSchema,
@@ -27,14 +27,17 @@ describe('preprocessing spec', () => {
     assert.deepEqual(props.mean!.default, [0.485, 0.456, 0.406]);
   });
 
-  it('validates as JSON Schema', () => {
-    const check = Compile(PreprocessSpecSchema);
+  it('validates as JSON Schema (draft 2020-12, as the pipeline validator does)', () => {
+    const ajv = new Ajv2020({ strict: false });
+    const compiled = ajv.compile(PreprocessSpecSchema);
+    const check = { Check: (v: unknown) => compiled(structuredClone(v)) };
     assert.equal(check.Check({ resize: 288, crop: 256, kernel: 'lanczos3' }), true);
     assert.equal(check.Check({ kernel: 'bogus' }), false);
     assert.equal(check.Check({ mean: [0.5, 0.5] }), false);
     assert.equal(check.Check({ std: [0.2, 0, 0.2] }), false);
     assert.equal(check.Check({ size: 3 }), false);
-    const views = Compile(ViewsSpecSchema);
+    const compiledViews = ajv.compile(ViewsSpecSchema);
+    const views = { Check: (v: unknown) => compiledViews(structuredClone(v)) };
     assert.equal(views.Check({ flip: true, crops: 2 }), true);
     assert.equal(views.Check({ crops: -1 }), false);
   });

@@ -79,8 +79,17 @@ test('split to register, then a challenger, promote and rollback', async (t) => 
   assert.equal(model.versions[0].lineage.run_id, summary.winner.runId);
   assert.equal(model.versions[0].metrics['test.accuracy'], summary.winner.test.accuracy);
 
-  const runs = JSON.parse(runCli(['runs', 'list', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir }).stdout) as { name: string; status: string }[];
-  assert.deepEqual(runs.filter((r) => /^linear_c1_fold\d$/.test(r.name)).map((r) => r.status), ['finished', 'finished']);
+  const runs = JSON.parse(runCli(['runs', 'list', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir }).stdout) as {
+    name: string;
+    status: string;
+    series: Record<string, { step: number; value: number }[]>;
+  }[];
+  const gridRuns = runs.filter((r) => /^linear_c1_fold\d$/.test(r.name));
+  assert.deepEqual(gridRuns.map((r) => r.status), ['finished', 'finished']);
+  for (const r of gridRuns) {
+    for (const key of ['train_loss', 'train_acc', 'val_loss', 'val_acc']) assert.equal(r.series[key]?.length, 8, `${r.name} ${key} has one point per epoch`);
+    assert.equal(r.series.train_time_sec?.length, 1);
+  }
 
   // Nothing changed: everything is cached, nothing registered again.
   const again = runCli(['run', 'pipeline.yaml'], { cwd: dir });

@@ -12,7 +12,7 @@ export function runsCommand(program: Command): void {
       .description('List runs (newest first) with their status and final validation metrics.')
       .option('--experiment <name>', 'only runs of this experiment (name or id)')
       .option('--status <status>', 'only runs with this status (running, finished, failed, killed)')
-      .option('--json', 'print JSON (with params, tags and latest metrics)'),
+      .option('--json', 'print JSON: params, tags, latest metrics and every metric series'),
   ).action((opts: StoreFlags & { experiment?: string; status?: string; json?: boolean }) =>
     withStores(opts, (stores) => {
       const statuses = ['running', 'finished', 'failed', 'killed'];
@@ -21,7 +21,7 @@ export function runsCommand(program: Command): void {
         experiment: opts.experiment,
         status: opts.status as 'running' | 'finished' | 'failed' | 'killed' | undefined,
       });
-      if (opts.json) return printJson(list);
+      if (opts.json) return printJson(list.map((r) => ({ ...r, series: stores.tracking.getRun(r.runId)?.series ?? {} })));
       const experiments = new Map(stores.tracking.listExperiments().map((e) => [e.id, e.name]));
       process.stdout.write(
         table(

@@ -3,23 +3,14 @@
  * features of 13 classes, `parallel` worker threads at a time, each up to `epochs` epochs.
  * Usage: node --import tsx scripts/bench-grid.ts [runs=12] [parallel=2] [epochs=40] [n=2000] [batch=64]
  */
-import { mulberry32 } from '../ml/random.ts';
 import { runInWorker, shareDataset } from '../ml/training/run-in-worker.ts';
 import type { TrainJob } from '../ml/training/types.ts';
+import { syntheticFeatures } from './synthetic-features.ts';
 
 const [runs, parallel, epochs, n, batch] = [12, 2, 40, 2000, 64].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number, number];
 const dim = 1280, classes = 13;
 
-function synthetic(rows: number, seed: number) {
-  const rand = mulberry32(seed);
-  const x = new Float32Array(rows * dim);
-  const y = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    y[i] = i % classes;
-    for (let j = 0; j < dim; j++) x[i * dim + j] = rand() + (j % classes === y[i] ? 0.3 : 0);
-  }
-  return shareDataset({ x, y, n: rows });
-}
+const synthetic = (rows: number, seed: number) => shareDataset(syntheticFeatures(rows, seed, { dim, classes }));
 
 const train = synthetic(n, 1);
 const val = synthetic(Math.round(n / 4), 2);

@@ -4,25 +4,16 @@
  * Prints samples/s for a linear and an MLP head: by wall clock (epochs only) and per CPU-second of the whole run
  * (setup included), which is steadier on a busy machine.
  */
-import { mulberry32 } from '../ml/random.ts';
 import type { BackendPreference } from '../ml/backends/select-backend.ts';
 import { trainRun } from '../ml/training/train-run.ts';
+import { syntheticFeatures } from './synthetic-features.ts';
 
 const backend = (process.argv[2] ?? 'wasm') as BackendPreference;
 const epochs = Number(process.argv[3] ?? 5);
 const batch = Number(process.argv[4] ?? 64);
 const n = 2000, dim = 1280, classes = 13;
 
-function synthetic(rows: number, seed: number) {
-  const rand = mulberry32(seed);
-  const x = new Float32Array(rows * dim);
-  const y = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    y[i] = i % classes;
-    for (let j = 0; j < dim; j++) x[i * dim + j] = rand() + (j % classes === y[i] ? 0.5 : 0);
-  }
-  return { x, y, n: rows };
-}
+const synthetic = (rows: number, seed: number) => syntheticFeatures(rows, seed, { dim, classes, signal: 0.5 });
 
 const train = synthetic(n, 1);
 const val = synthetic(400, 2);

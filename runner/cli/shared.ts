@@ -1,6 +1,7 @@
 /** Pieces every CLI command uses: the registry, loading a pipeline, the terminal. */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Command } from 'commander';
 import { registry } from '../../steps/index.ts';
 import { loadPipeline } from '../config/load.ts';
 import { parseOverride, type Override } from '../config/overrides.ts';
@@ -9,6 +10,15 @@ import { projectPaths } from '../engine.ts';
 import { Terminal } from '../terminal.ts';
 
 export const DEFAULT_PIPELINE = 'pipelines/food101.yaml';
+
+/** The options that pick stages and override keys, shared by `plan` and `run`. */
+export function selectionOptions(cmd: Command, only: string): Command {
+  return cmd
+    .option('--only <stage>', only, collect)
+    .option('--from <stage>', 'start at this stage (earlier ones must be cached)')
+    .option('--until <stage>', 'stop after this stage')
+    .option('--set <key=value>', 'override a key (repeatable), e.g. --set stages.train.with.epochs=5', collect);
+}
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

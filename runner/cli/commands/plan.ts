@@ -4,7 +4,7 @@ import { loadPipeline } from '../../config/load.ts';
 import { Engine } from '../../engine.ts';
 import { LogSink } from '../../logger.ts';
 import { selectStages } from '../../plan.ts';
-import { collect, overridesFrom, terminal } from '../shared.ts';
+import { overridesFrom, selectionOptions, terminal } from '../shared.ts';
 
 interface PlanOptions {
   set?: string[];
@@ -14,15 +14,13 @@ interface PlanOptions {
 }
 
 export function planCommand(program: Command): void {
-  program
-    .command('plan')
-    .description('Show the stages in order and whether each is cached or would run (exit 1 if a step is missing).')
-    .argument('<file>', 'pipeline file (YAML)')
-    .option('--only <stage>', 'only these stages (repeatable or comma-separated)', collect)
-    .option('--from <stage>', 'start at this stage')
-    .option('--until <stage>', 'stop after this stage')
-    .option('--set <key=value>', 'override a key (repeatable)', collect)
-    .action(async (file: string, opts: PlanOptions) => {
+  selectionOptions(
+    program
+      .command('plan')
+      .description('Show the stages in order and whether each is cached or would run (exit 1 if a step is missing).')
+      .argument('<file>', 'pipeline file (YAML)'),
+    'only these stages (repeatable or comma-separated)',
+  ).action(async (file: string, opts: PlanOptions) => {
       const config = await loadPipeline(file, registry, { overrides: overridesFrom(opts.set), lenientSteps: true });
       const term = terminal();
       const c = term.color;

@@ -4,7 +4,7 @@ import { Engine, projectPaths } from '../../engine.ts';
 import { UsageError } from '../../errors.ts';
 import { LogSink } from '../../logger.ts';
 import { createRunRecord } from '../../run-record.ts';
-import { collect, load, terminal } from '../shared.ts';
+import { load, selectionOptions, terminal } from '../shared.ts';
 
 export interface RunFlags {
   set?: string[];
@@ -64,14 +64,13 @@ export async function runPipelineCommand(file: string, flags: RunFlags): Promise
 }
 
 export function runCommand(program: Command): void {
-  program
-    .command('run')
-    .description('Run the pipeline: validate, then each selected stage in order, skipping cached ones.')
-    .argument('<file>', 'pipeline file (YAML)')
-    .option('--only <stage>', 'only these stages (repeatable or comma-separated); earlier results must be cached', collect)
-    .option('--from <stage>', 'start at this stage (earlier ones must be cached)')
-    .option('--until <stage>', 'stop after this stage')
-    .option('--set <key=value>', 'override a key (repeatable), e.g. --set stages.train.with.epochs=5', collect)
+  selectionOptions(
+    program
+      .command('run')
+      .description('Run the pipeline: validate, then each selected stage in order, skipping cached ones.')
+      .argument('<file>', 'pipeline file (YAML)'),
+    'only these stages (repeatable or comma-separated); earlier results must be cached',
+  )
     .option('--force', 'run selected stages even when cached')
     .option('--shard <i/n>', 'only shard i of n of the work (train), for parallel jobs')
     .option('-v, --verbose', 'show debug lines on the terminal (they are always in the log file)')

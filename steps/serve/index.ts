@@ -16,7 +16,7 @@ const schema = Type.Object(
     max_body_mb: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'Largest request body (413 above it).' }),
     max_megapixels: Type.Number({ exclusiveMinimum: 0, default: 40, description: 'Largest image, read from its header before decoding (413 above it).' }),
     max_batch: Type.Integer({ minimum: 1, default: 16, description: 'Micro-batching: most requests per onnxruntime run.' }),
-    max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: longest wait to fill a batch while the model is busy.' }),
+    max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: how long an idle model waits for requests still being decoded, to run them as one batch.' }),
     poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
   },
   { additionalProperties: false },

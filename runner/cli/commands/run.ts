@@ -36,7 +36,7 @@ export async function runPipelineCommand(file: string, flags: RunFlags): Promise
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(130); // second Ctrl-C: leave now
-    engine.log.warn(`${signal}: stopping after the current step's work unit (Ctrl-C again to leave at once)`);
+    engine.log.warn(`${signal}: stopping once the current stage has finished the work in flight (Ctrl-C again to leave at once)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

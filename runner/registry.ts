@@ -7,7 +7,3 @@ export interface Registry {
   readonly steps: readonly AnyStep[];
   readonly sections: readonly SectionDefinition[];
 }
-
-export function findStep(registry: Registry, name: string): AnyStep | undefined {
-  return registry.steps.find((s) => s.name === name);
-}

@@ -36,7 +36,10 @@ export interface StepDefinition<S extends TSchema = TSchema, R = unknown> {
   readonly reads?: readonly SectionDefinition[];
   /** The resource pool its heavy work uses by default (a stage may override it with `resource:`). */
   readonly resource?: string;
-  /** False for long-running or side-effect-only stages (serve): never cached. Default true. */
+  /**
+   * False for long-running or side-effect-only stages (serve): never cached. Such a stage is expected to end when
+   * `ctx.signal` aborts (Ctrl-C, SIGTERM); returning then counts as finishing, not as an interruption. Default true.
+   */
   readonly cache?: boolean;
   /**
    * Files or directories whose content goes into the cache key (hashed by content, memoised by size and mtime).

@@ -2,11 +2,11 @@
  * Loading one model version: verify the bytes, build the session, prove it runs, and only then hand it over.
  * A model that fails any step never serves a request (the holder keeps the previous one).
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { preprocessingId, resolvePreprocessSpec, type PreprocessSpec } from '../ml/preprocess/index.ts';
 import { PipelineError } from '../runner/errors.ts';
+import { sha256 as sha256Of } from '../runner/hash.ts';
 import { Batcher } from './batcher.ts';
 import { modelFilePath, type ResolvedModel } from './model-source.ts';
 import { TensorPool } from './tensor-pool.ts';
@@ -80,7 +80,7 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
     throw new ModelLoadError(m, 'files', `cannot read the model file: ${why(err)}`, err);
   }
   // Hash the very bytes handed to onnxruntime: no window between verifying and loading.
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Of(bytes);
   if (sha256 !== m.sha256.toLowerCase()) {
     throw new ModelLoadError(m, 'sha256', `sha256 is ${sha256}, the registry expects ${m.sha256}: the file was changed or corrupted`);
   }

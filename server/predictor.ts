@@ -2,8 +2,8 @@
  * One prediction, from uploaded bytes to top-k: check the bytes, lease the model, decode and normalise with the
  * training code (`ml/preprocess`, so there is no train/serve skew), queue the tensor on the model's batcher, log.
  */
-import { createHash } from 'node:crypto';
 import { decodeForViews, imageStats, toTensor, type PreprocessSpec } from '../ml/preprocess/index.ts';
+import { sha256 } from '../runner/hash.ts';
 import { HttpError } from './errors.ts';
 import { inspectImage } from './image-check.ts';
 import type { ServerLogger } from './logger.ts';
@@ -94,7 +94,7 @@ export class Predictor {
       const model = lease.model;
       // Tell the batcher this input is coming, so a run about to start can wait briefly and take it along.
       const announcement = model.batcher.announce();
-      const imageSha256 = createHash('sha256').update(bytes).digest('hex');
+      const imageSha256 = sha256(bytes);
       let logits: Float32Array;
       let stats: ReturnType<typeof imageStats>;
       const slot = model.tensorPool.acquire();

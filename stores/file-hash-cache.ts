@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { migrate, type Db } from './db.ts';
 import { systemClock, type Clock } from './common.ts';
-import { sha256File } from './file-digest.ts';
+import { sha256File } from '../runner/hash.ts';
 import { DataError } from '../runner/errors.ts';
 
 export interface FileHashCache {

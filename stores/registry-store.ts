@@ -11,7 +11,7 @@ import { REGISTRY_MIGRATIONS } from './registry-schema.ts';
 import { isProcessAlive, parseJson, systemClock, type Clock } from './common.ts';
 import { InvalidInputError, InvalidStateError, NotFoundError } from './errors.ts';
 import { checkAlias, checkModelName, gateRefusal } from './registry-gate.ts';
-import { sha256FileSync } from './file-digest.ts';
+import { sha256FileSync } from '../runner/hash.ts';
 import {
   CHALLENGER, CHAMPION, PREV_CHAMPION, type AliasEvent, type ModelVersion, type PromoteOptions, type PromoteResult,
   type RegisterOptions, type RegisteredModel, type RegistryStore, type RollbackResult,

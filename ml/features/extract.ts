@@ -6,8 +6,8 @@
  * JS thread to hand it work. Instead `decodeConcurrency` sharp jobs are kept queued on libuv's thread pool, which
  * keeps decoding while the JS thread runs inference on the previous batch.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { sha256 } from '../../runner/hash.ts';
 import type { Backbone } from '../onnx/backbone.ts';
 import { decodeForViews, NO_EXTRA_VIEWS, normalisationTables, preprocessingId, toTensor, viewBox, viewNames } from '../preprocess/index.ts';
 import type { PreprocessSpec, RawImage, ViewsSpec } from '../preprocess/index.ts';
@@ -107,7 +107,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       return Promise.reject(new Error(`feature extraction: cannot read ${job.path}: ${(err as Error).message}`, { cause: err }));
     }
     if (verify) {
-      const actual = createHash('sha256').update(bytes).digest('hex');
+      const actual = sha256(bytes);
       if (actual !== job.sha256) {
         return Promise.reject(new ChangedFileError(`feature extraction: ${job.path} changed since it was listed (sha256 ${actual}, expected ${job.sha256}); re-run the split stage`));
       }

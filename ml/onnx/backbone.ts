@@ -1,8 +1,8 @@
 /**
  * The frozen, pretrained backbone: verified by sha256, given a float32 `features` output, run in onnxruntime-node.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { sha256 } from '../../runner/hash.ts';
 import { addFeatureOutput } from './feature-output.ts';
 import { decodeModel, encodeModel } from './proto.ts';
 import { createSession, runLogits, type Session } from './session.ts';
@@ -54,17 +54,6 @@ export class BackboneHashError extends Error {
   }
 }
 
-/** sha256 (hex) of a file, streamed. */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-export function sha256Bytes(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** Reads `path`, checking its sha256 against `expected` (throws BackboneHashError). */
 export async function readVerified(file: string, expected: string): Promise<Uint8Array> {
   let bytes: Buffer;
@@ -73,7 +62,7 @@ export async function readVerified(file: string, expected: string): Promise<Uint
   } catch (err) {
     throw new Error(`backbone ${file}: cannot read it (${(err as Error).message}). Set backbone.path in the pipeline file or the BACKBONE_ONNX environment variable.`, { cause: err });
   }
-  const actual = sha256Bytes(bytes);
+  const actual = sha256(bytes);
   if (actual !== expected.toLowerCase()) throw new BackboneHashError(file, expected, actual);
   return bytes;
 }

@@ -16,7 +16,7 @@ import { applyOverrides, type Override } from './overrides.ts';
 import type { PipelineConfig, StageConfig } from './pipeline-config.ts';
 import { LOCAL_STEP, pipelineSchema } from './schema.ts';
 import { didYouMean } from './suggest.ts';
-import { formatPath, YamlSource, type KeyPath } from './source.ts';
+import { formatPath, YamlSource } from './source.ts';
 
 export interface LoadOptions {
   readonly overrides?: readonly Override[];
@@ -210,4 +210,3 @@ export async function loadPipeline(file: string, registry: Registry, opts: LoadO
   });
 }
 
-export type { KeyPath };

@@ -5,6 +5,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../ml/backends/select-backend.ts';
+import { nchwToNhwc } from '../../ml/families/cnn.ts';
 import type { Backbone } from '../../ml/onnx/backbone.ts';
 import { createSession, runLogits } from '../../ml/onnx/session.ts';
 import { preprocess, type PreprocessSpec } from '../../ml/preprocess/index.ts';
@@ -51,9 +52,7 @@ export async function parityCheck(p: ParityInput): Promise<{ maxAbsDiff: number;
     }
     reference = predictLogits(p.tf, p.model, feats, n);
   } else {
-    const nhwc = new Float32Array(n * per);
-    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) for (let q = 0; q < s * s; q++) nhwc[i * per + q * 3 + c] = batch[i * per + c * s * s + q];
-    reference = predictLogits(p.tf, p.model, nhwc, n);
+    reference = predictLogits(p.tf, p.model, nchwToNhwc(batch, n, 3, s, s), n);
   }
   if (reference.length !== onnxLogits.length) throw new Error(`parity: ONNX gives ${onnxLogits.length} logits, tfjs ${reference.length}`);
   let maxAbsDiff = 0;

@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { selectBackend } from '../../ml/backends/select-backend.ts';
 import { getFamily } from '../../ml/families/index.ts';
-import { loadBackbone, readVerified, sha256Bytes } from '../../ml/onnx/backbone.ts';
+import { loadBackbone, readVerified } from '../../ml/onnx/backbone.ts';
 import { preprocessingId, resolvePreprocessSpec } from '../../ml/preprocess/index.ts';
 import { loadTrained } from '../../ml/training/model-io.ts';
 import type { StepContext } from '../../runner/context.ts';
 import { writeDirAtomic } from '../../runner/fs-atomic.ts';
+import { sha256 } from '../../runner/hash.ts';
 import type { AggregateResult } from '../aggregate/aggregate-result.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
 import { backboneSection } from '../sections/backbone.ts';
@@ -65,7 +66,7 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
     const result: ExportResult = {
       dir,
       modelFile: path.join(dir, 'model.onnx'),
-      sha256: sha256Bytes(onnx),
+      sha256: sha256(onnx),
       inputName: 'images',
       outputName: 'logits',
       numClasses: split.classes.length,

@@ -3,10 +3,10 @@
  * temporary sibling, checked against the expected sha256, then renamed into place). The sha256 is verified again
  * when the model is loaded, whatever the source.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../../runner/errors.ts';
+import { sha256 } from '../../runner/hash.ts';
 import type { Logger } from '../../runner/logger.ts';
 
 export async function ensureBackboneFile(file: string, expectedSha256: string, url: string | undefined, log: Logger): Promise<void> {
@@ -23,7 +23,7 @@ export async function ensureBackboneFile(file: string, expectedSha256: string, u
   }
   if (!response.ok || !response.body) throw new DataError(`cannot download the backbone from ${url}: HTTP ${response.status}. Download it by hand to ${file}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
-  const actual = createHash('sha256').update(bytes).digest('hex');
+  const actual = sha256(bytes);
   if (actual !== expectedSha256) {
     throw new DataError(`the file downloaded from ${url} has sha256 ${actual}, expected ${expectedSha256}: not saved. Check backbone.url and backbone.sha256`);
   }

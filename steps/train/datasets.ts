@@ -5,13 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { nchwToNhwc } from '../../ml/families/cnn.ts';
 import { getFamily } from '../../ml/families/index.ts';
 import { preprocess, type PreprocessSpec } from '../../ml/preprocess/index.ts';
 import { shareDataset } from '../../ml/training/run-in-worker.ts';
 import type { Dataset } from '../../ml/training/types.ts';
+import { mapLimit } from '../../runner/map-limit.ts';
 import type { Stores } from '../../stores/index.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
-import { mapLimit } from '../split/check-images.ts';
 import { parseCsv, type ManifestEntry } from '../split/manifest.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import type { ArchitectureEntry } from '../sections/architectures.ts';
@@ -78,18 +79,19 @@ export class TrainingData {
     if (hit) return hit;
     const entries = this.entries(manifest);
     const s = spec.crop;
-    const per = s * s * 3;
-    const x = new Float32Array(entries.length * per);
+    const per = 3 * s * s;
+    const nchw = new Float32Array(entries.length * per);
     await mapLimit(entries, 4, async (e, i) => {
       const key = `${e.sha256}:${s}`;
-      let nchw = this.#pixels.get(key);
-      if (!nchw) {
-        nchw = await preprocess(path.join(this.split.root, e.path), spec);
-        this.#pixels.set(key, nchw);
+      let pixels = this.#pixels.get(key);
+      if (!pixels) {
+        pixels = await preprocess(path.join(this.split.root, e.path), spec);
+        this.#pixels.set(key, pixels);
       }
-      // NCHW (the preprocessing layout, and ONNX's) -> NHWC (tfjs layers).
-      for (let c = 0; c < 3; c++) for (let p = 0; p < s * s; p++) x[i * per + p * 3 + c] = nchw[c * s * s + p];
+      nchw.set(pixels, i * per);
     });
+    // The preprocessing layout (and ONNX's) is NCHW; tfjs layers take NHWC.
+    const x = nchwToNhwc(nchw, entries.length, 3, s, s);
     const set = shareDataset({ x, y: Int32Array.from(entries.map((e) => this.label(e))), n: entries.length });
     this.#cache.set(id, set);
     return set;

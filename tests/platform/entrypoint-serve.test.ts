@@ -23,7 +23,7 @@ const LABELS = ['apple_pie', 'pizza', 'sushi'];
 function appDir(root: string): string {
   const app = path.join(root, 'app');
   fs.mkdirSync(path.join(app, 'pipelines'), { recursive: true });
-  for (const entry of ['bin', 'runner', 'steps', 'ml', 'stores', 'server', 'node_modules', 'package.json', 'tsconfig.json']) {
+  for (const entry of ['bin', 'runner', 'steps', 'ml', 'stores', 'artifacts', 'server', 'node_modules', 'package.json', 'tsconfig.json']) {
     fs.symlinkSync(path.join(repoRoot, entry), path.join(app, entry));
   }
   // A copy, not a link: the pipeline's workdir (and so experiments/) resolves against the file's own folder.

@@ -67,9 +67,15 @@ export class ArtifactCache {
     if (names.length === 0) throw new ArtifactError('ARTIFACT_BAD_KEY', this.dir, 'materialize: no files given');
     for (const n of names) checkKey(`cache ${this.dir}`, n);
     const setDir = path.join(this.dir, 'sets', hashValue(names.map((n) => [n, files[n]!.sha256])).slice(0, 32));
-    if (await this.#setIsValid(setDir, files)) return setDir;
-    // Missing, or refused: a file in it no longer hashes to what was recorded.
-    await fs.promises.rm(setDir, { recursive: true, force: true });
+    const state = await this.#setState(setDir, files);
+    if (state === 'valid') return setDir;
+    if (state === 'invalid') {
+      // Refused: a file in it no longer hashes to what was recorded. Moved aside first (atomic), so a process
+      // that renames a fresh copy into place meanwhile never has it deleted under it.
+      const aside = tempSibling(setDir);
+      await fs.promises.rename(setDir, aside).catch(() => undefined);
+      await fs.promises.rm(aside, { recursive: true, force: true });
+    }
     const pool = new StorePool(this.#ctx);
     let tmp: string | undefined;
     try {
@@ -85,7 +91,7 @@ export class ArtifactCache {
         const code = (err as NodeJS.ErrnoException).code;
         // Another process renamed the same set into place first: its content is the same digests.
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-        if (!(await this.#setIsValid(setDir, files))) throw err;
+        if ((await this.#setState(setDir, files)) !== 'valid') throw err;
       }
       return setDir;
     } finally {
@@ -120,12 +126,13 @@ export class ArtifactCache {
     }
   }
 
-  async #setIsValid(setDir: string, files: Readonly<Record<string, ArtifactRef>>): Promise<boolean> {
+  async #setState(setDir: string, files: Readonly<Record<string, ArtifactRef>>): Promise<'valid' | 'missing' | 'invalid'> {
+    if (!fs.existsSync(setDir)) return 'missing';
     for (const [name, ref] of Object.entries(files)) {
       const got = await hashFile(path.join(setDir, name)).catch(() => undefined);
-      if (got?.sha256 !== ref.sha256.toLowerCase()) return false;
+      if (got?.sha256 !== ref.sha256.toLowerCase()) return 'invalid';
     }
-    return true;
+    return 'valid';
   }
 }
 

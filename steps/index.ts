@@ -10,6 +10,7 @@ import { gridStep } from './grid/index.ts';
 import { registerStep } from './register/index.ts';
 import { serveStep } from './serve/index.ts';
 import { architecturesSection } from './sections/architectures.ts';
+import { artifactsSection } from './sections/artifacts.ts';
 import { backboneSection } from './sections/backbone.ts';
 import { dataSection } from './sections/data.ts';
 import { splitStep } from './split/index.ts';
@@ -17,5 +18,5 @@ import { trainStep } from './train/index.ts';
 
 export const registry: Registry = {
   steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep, exportStep, registerStep, serveStep],
-  sections: [dataSection, backboneSection, architecturesSection],
+  sections: [dataSection, backboneSection, architecturesSection, artifactsSection],
 };

@@ -8,6 +8,7 @@ import { defineStep } from '../../runner/step.ts';
 import { GateRefusedError } from '../../stores/errors.ts';
 import type { AggregateResult } from '../aggregate/aggregate-result.ts';
 import type { ExportResult } from '../export/export-result.ts';
+import { artifactsSection } from '../sections/artifacts.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { gateOptions, gateSchema } from './gate.ts';
 import { gitCommit, pipelineFileHash, relativeTo } from './lineage.ts';
@@ -30,10 +31,11 @@ export interface RegisterResult {
 
 export const registerStep = defineStep({
   name: 'register',
-  version: 1,
+  version: 2,
   description: 'Register the exported model with lineage and metrics; champion if first, else challenger.',
   schema,
   needs: ['split', 'aggregate', 'export'],
+  reads: [artifactsSection],
   async run(ctx, params) {
     const split = ctx.input<SplitResult>('split');
     const agg = ctx.input<AggregateResult>('aggregate');
@@ -60,6 +62,8 @@ export const registerStep = defineStep({
       resolved_config_sha256: ctx.pipelineHash,
       git_commit: gitCommit(ctx.paths.workdir),
       parity_max_abs_diff: exp.parity.maxAbsDiff,
+      // Where the files are for any server, not only this machine: URIs and sha256 in the artifact store.
+      artifacts: await (await import('./put-artifacts.ts')).putExportedModel(ctx, ctx.section(artifactsSection), params.model, exp.dir),
     };
     let version = registry.register({ name: params.model, sourceDir: exp.dir, lineage, metrics });
     ctx.log.success(`registered ${params.model} v${version.version} as ${version.aliases.join(', ')} (test.accuracy ${metrics['test.accuracy']?.toFixed(4)})`);

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '../../runner/schema-builder.ts';
 import { defineStep } from '../../runner/step.ts';
+import { artifactsSection } from '../sections/artifacts.ts';
 
 const schema = Type.Object(
   {
@@ -30,5 +31,6 @@ export const serveStep = defineStep({
   description: "Serve the registry's model over HTTP (POST /predict) until stopped.",
   schema,
   cache: false,
+  reads: [artifactsSection],
   run: async (ctx, p) => (await import('./run.ts')).runServe(ctx, p),
 });

@@ -3,7 +3,7 @@ import type { StepContext } from '../../runner/context.ts';
 import { startServer } from '../../server/index.ts';
 import { createBatchedWriter } from '../../stores/batched-writer.ts';
 import type { ServeParams } from './index.ts';
-import { registrySource } from './registry-source.ts';
+import { artifactCache, registrySource } from './registry-source.ts';
 
 export async function runServe(ctx: StepContext, p: ServeParams) {
   const log = ctx.log;
@@ -23,7 +23,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     maxBatch: p.max_batch,
     maxWaitMs: p.max_wait_ms,
     pollMs: p.poll_ms,
-    source: registrySource(ctx.stores.registry),
+    source: registrySource(ctx.stores.registry, artifactCache(ctx)),
     predictionLog,
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.

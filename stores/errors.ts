@@ -22,7 +22,11 @@ export type StoreErrorCode =
   | 'FEATURES_MISSING'
   | 'FEATURES_DIM_MISMATCH'
   | 'PREDICTIONS_WRITER_CLOSED'
-  | 'MLFLOW_EXPORT_TARGET_EXISTS';
+  | 'MLFLOW_EXPORT_TARGET_EXISTS'
+  | 'STORE_URL_INVALID'
+  | 'STORE_OPEN_FAILED'
+  | 'STORE_BUSY'
+  | 'STORE_MIGRATION_FAILED';
 
 export class StoreError extends PipelineError {
   declare readonly code: StoreErrorCode;

@@ -18,7 +18,8 @@ export type SplitParams = Static<typeof schema>;
 
 export const splitStep = defineStep({
   name: 'split',
-  version: 1,
+  // 2: records the dataset version in the data-versioning store.
+  version: 2,
   description: 'Read the data set, check and hash every image, and write stratified K-fold manifests (a dataset version).',
   schema,
   reads: [dataSection],

@@ -3,7 +3,8 @@
  * pipeline registers its exported model with `artifacts.url: s3://…` (the register step puts model.onnx,
  * labels.json and preprocessing.json and records their URIs and sha256 in the version's lineage); then, with the
  * registry's local copies deleted, a fresh `pipeline serve` process resolves the champion, fetches its files
- * from S3 into an empty cache (verified by sha256) and answers /predict with it.
+ * from S3 into an empty cache (verified by sha256) and answers /predict with it. `registry show --photos` names
+ * the photos that trained the version, from the data-versioning store.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -57,6 +58,15 @@ stages:
   );
 }
 
+interface TrainingData {
+  recorded: boolean;
+  version: string;
+  trainedOn: string;
+  trainingImages: number;
+  counts: { train: number };
+  photos: { path: string; className: string; split: string; fold: number | null }[];
+}
+
 interface Lineage {
   artifacts: { store: string; files: Record<string, { uri: string; sha256: string; bytes: number }> };
 }
@@ -83,6 +93,18 @@ test('register puts the model into S3; a fresh server fetches it into an empty c
     assert.equal(f.sha256, sha(path.join(exported, name)), name);
   }
   assert.equal(artifacts.files['model.onnx']!.sha256, version.sha256, 'the registry and the artifact store agree on the model');
+
+  // Which photos trained it: the winner's fold (no refit here), from the data-versioning store.
+  const photos = runCli(['registry', 'show', 'roundtrip@champion', '--photos', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir, env });
+  assert.equal(photos.code, 0, photos.stderr);
+  const { dataset } = JSON.parse(photos.stdout) as { dataset: TrainingData };
+  assert.equal(dataset.recorded, true);
+  assert.equal(dataset.version, (version.lineage as unknown as { dataset_version: string }).dataset_version);
+  const fold = Number(/^training part of fold (\d)$/.exec(dataset.trainedOn)?.[1]);
+  assert.ok(fold === 1 || fold === 2, dataset.trainedOn);
+  assert.equal(dataset.photos.length, dataset.trainingImages);
+  assert.ok(dataset.photos.length > 0 && dataset.photos.length < dataset.counts.train, `${dataset.photos.length} of ${dataset.counts.train}`);
+  assert.ok(dataset.photos.every((p) => p.split === 'train' && p.fold !== fold && ['pizza', 'sushi'].includes(p.className)));
 
   // Nothing local to fall back on: the server can only load what it fetches from S3.
   fs.rmSync(path.join(dir, 'experiments', 'registry'), { recursive: true, force: true });

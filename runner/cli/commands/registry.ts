@@ -4,6 +4,7 @@ import type { ModelVersion } from '../../../stores/registry-types.ts';
 import { UsageError } from '../../errors.ts';
 import { DEFAULT_PIPELINE, load, printJson, terminal } from '../shared.ts';
 import { fmt, table, when } from '../table.ts';
+import { trainingData } from '../training-data.ts';
 import { storeOptions, withStores, type StoreFlags } from '../with-stores.ts';
 import fs from 'node:fs';
 
@@ -54,14 +55,16 @@ export function registryCommand(program: Command): void {
       .command('show')
       .description('Show a version with its lineage and metrics.')
       .argument('<ref>', 'name, name@version or name@alias (default alias: champion)')
+      .option('--photos', 'list the photos that trained it (path, class, sha256)')
       .option('--json', 'print JSON'),
-  ).action((ref: string, opts: StoreFlags & { json?: boolean }) =>
-    withStores(opts, (stores) => {
+  ).action((ref: string, opts: StoreFlags & { json?: boolean; photos?: boolean }) =>
+    withStores(opts, async (stores) => {
       const { name, ref: which } = parseRef(ref);
       const v = stores.registry.resolve(name, which);
       if (!v) throw new UsageError(`no version '${which}' of model '${name}'; see \`pipeline registry list\``);
-      if (opts.json) return printJson(versionJson(v));
-      process.stdout.write(`${JSON.stringify(versionJson(v), null, 2)}\n`);
+      const shown = { ...(versionJson(v) as object), dataset: await trainingData(stores, v, { photos: opts.photos === true }) };
+      if (opts.json) return printJson(shown);
+      process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     }),
   );
   storeOptions(

@@ -25,5 +25,9 @@ export const splitStep = defineStep({
   reads: [dataSection],
   resource: 'cpu',
   inputs: (_params, ctx) => [ctx.resolvePath(ctx.section(dataSection).root)],
-  run: async (ctx, params) => (await import('./run.ts')).runSplit(ctx, params),
+  async run(ctx, params) {
+    const out = await (await import('./run.ts')).runSplit(ctx, params);
+    await (await import('./record-version.ts')).recordDataVersion(ctx, out.result);
+    return out;
+  },
 });

@@ -10,7 +10,6 @@ import { imageProblem } from './check-images.ts';
 import type { SplitParams } from './index.ts';
 import { buildManifests, writeManifests, type ManifestEntry } from './manifest.ts';
 import { drawTestSplit, readDataset, type ImageRef } from './read-dataset.ts';
-import { recordDataVersion } from './record-version.ts';
 import type { SplitResult } from './split-result.ts';
 import { stratifiedFolds } from './stratified-kfold.ts';
 
@@ -95,7 +94,6 @@ export async function runSplit(ctx: StepContext, params: SplitParams) {
     manifestHash: manifests.hash,
   };
   await writeManifests(dir, manifests, { ...result, dir: undefined, root: undefined });
-  await recordDataVersion(ctx, result, { name, subset: data.subset, train: trainEntries, test: testEntries, folds });
   ctx.log.info(
     `${datasetVersion}: ${classes.length} classes, ${trainEntries.length} train / ${testEntries.length} test, ${params.folds} folds, ${result.excluded.length} excluded`,
   );

@@ -52,9 +52,12 @@ export async function putModelFiles(store: ArtifactStore, opts: PutModelOptions)
   return { store: store.url, files };
 }
 
-/** Reads a `ModelArtifacts` record back from untyped lineage JSON; undefined when the version has none. */
-export function modelArtifactsOf(lineage: Readonly<Record<string, unknown>>): ModelArtifacts | undefined {
-  const a = lineage['artifacts'] as { store?: unknown; files?: Record<string, { uri?: unknown; sha256?: unknown; bytes?: unknown }> } | undefined;
+/**
+ * Reads a `ModelArtifacts` record back from a version's lineage (stored JSON, so checked field by field);
+ * undefined when the version has none (registered before the artifact store existed).
+ */
+export function modelArtifactsOf(lineage: object): ModelArtifacts | undefined {
+  const a = (lineage as { artifacts?: unknown }).artifacts as { store?: unknown; files?: Record<string, { uri?: unknown; sha256?: unknown; bytes?: unknown }> } | undefined;
   if (!a || typeof a !== 'object' || typeof a.store !== 'string' || !a.files || typeof a.files !== 'object') return undefined;
   const files: Record<string, Required<ArtifactRef>> = {};
   for (const [name, f] of Object.entries(a.files)) {

@@ -19,7 +19,7 @@ export function artifactCache(ctx: StepContext): ArtifactCache {
 export function registrySource(registry: RegistryStore, cache?: ArtifactCache): ModelSource {
   return {
     async resolve(name, ref) {
-      const v = registry.resolve(name, ref);
+      const v = await registry.resolve(name, ref);
       if (!v) return undefined;
       const isVersion = /^v?\d+$/.test(ref);
       const artifacts = cache && modelArtifactsOf(v.lineage);
@@ -29,7 +29,7 @@ export function registrySource(registry: RegistryStore, cache?: ArtifactCache): 
       return { name: v.name, version: v.version, alias: isVersion ? null : ref, dir, modelFile, sha256: v.sha256 };
     },
     async generation(name) {
-      return registry.aliasGeneration(name);
+      return await registry.aliasGeneration(name);
     },
   };
 }

@@ -9,6 +9,7 @@ import { GateRefusedError } from '../../stores/errors.ts';
 import type { AggregateResult } from '../aggregate/aggregate-result.ts';
 import type { ExportResult } from '../export/export-result.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
+import { dataSection } from '../sections/data.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { gateOptions, gateSchema } from './gate.ts';
 import { gitCommit, pipelineFileHash, relativeTo } from './lineage.ts';
@@ -35,12 +36,15 @@ export const registerStep = defineStep({
   description: 'Register the exported model with lineage and metrics; champion if first, else challenger.',
   schema,
   needs: ['split', 'aggregate', 'export'],
-  reads: [artifactsSection],
+  // data: to record the dataset version (subset) when this store has not seen it (split cached on another store).
+  reads: [artifactsSection, dataSection],
   async run(ctx, params) {
     const split = ctx.input<SplitResult>('split');
     const agg = ctx.input<AggregateResult>('aggregate');
     const exp = ctx.input<ExportResult>('export');
     const registry = ctx.stores.registry;
+    // The version's link to its data must resolve in this store: `registry show` lists the photos from it.
+    await (await import('../split/record-version.ts')).recordDataVersion(ctx, split, { quietIfKnown: true });
     const same = registry.listVersions(params.model).find((v) => v.sha256 === exp.sha256);
     if (same) {
       ctx.log.info(`this model is already registered as ${params.model} v${same.version} (${same.aliases.join(', ') || 'no alias'})`);

@@ -11,7 +11,8 @@ import { dataSection } from '../sections/data.ts';
 import { parseCsv } from './manifest.ts';
 import type { SplitResult } from './split-result.ts';
 
-export async function recordDataVersion(ctx: StepContext, split: SplitResult): Promise<void> {
+/** `quietIfKnown`: say nothing when the version was already recorded (the register step's check). */
+export async function recordDataVersion(ctx: StepContext, split: SplitResult, opts: { quietIfKnown?: boolean } = {}): Promise<void> {
   const data = ctx.section(dataSection);
   const read = (name: string) => parseCsv(fs.readFileSync(path.join(split.dir, name), 'utf8'));
   // Each training image sits in the validation part of exactly one fold (1-based, like the fold<k> runs).
@@ -34,5 +35,6 @@ export async function recordDataVersion(ctx: StepContext, split: SplitResult): P
     images,
     excluded: split.excluded,
   });
+  if (!created && opts.quietIfKnown) return;
   ctx.log.info(`${created ? 'recorded' : 'already recorded'} dataset version ${split.datasetVersion} (${images.length} images): pipeline data show ${split.datasetVersion}`);
 }

@@ -105,6 +105,13 @@ test('register puts the model into S3; a fresh server fetches it into an empty c
   assert.equal(dataset.photos.length, dataset.trainingImages);
   assert.ok(dataset.photos.length > 0 && dataset.photos.length < dataset.counts.train, `${dataset.photos.length} of ${dataset.counts.train}`);
   assert.ok(dataset.photos.every((p) => p.split === 'train' && p.fold !== fold && ['pizza', 'sushi'].includes(p.className)));
+  // A store that never saw the split (here: its data versions wiped) gets the version from the register step.
+  for (const f of fs.readdirSync(path.join(dir, 'experiments'))) if (f.startsWith('data-versions.db')) fs.rmSync(path.join(dir, 'experiments', f));
+  const again = runCli(['run', 'pipeline.yaml', '--only', 'register', '--force'], { cwd: dir, env });
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  const data = runCli(['data', 'show', dataset.version, '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir, env });
+  assert.equal(data.code, 0, data.stderr);
+  assert.equal((JSON.parse(data.stdout) as { counts: { train: number } }).counts.train, dataset.counts.train);
 
   // Nothing local to fall back on: the server can only load what it fetches from S3.
   fs.rmSync(path.join(dir, 'experiments', 'registry'), { recursive: true, force: true });

@@ -12,10 +12,11 @@ import { serveStep } from './serve/index.ts';
 import { architecturesSection } from './sections/architectures.ts';
 import { backboneSection } from './sections/backbone.ts';
 import { dataSection } from './sections/data.ts';
+import { storeSection } from './sections/store.ts';
 import { splitStep } from './split/index.ts';
 import { trainStep } from './train/index.ts';
 
 export const registry: Registry = {
   steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep, exportStep, registerStep, serveStep],
-  sections: [dataSection, backboneSection, architecturesSection],
+  sections: [dataSection, backboneSection, architecturesSection, storeSection],
 };

@@ -5,7 +5,7 @@ import type { RegistryStore } from '../../stores/index.ts';
 export function registrySource(registry: RegistryStore): ModelSource {
   return {
     async resolve(name, ref) {
-      const v = registry.resolve(name, ref);
+      const v = await registry.resolve(name, ref);
       if (!v) return undefined;
       const isVersion = /^v?\d+$/.test(ref);
       return { name: v.name, version: v.version, alias: isVersion ? null : ref, dir: v.artifactDir, modelFile: v.modelFile, sha256: v.sha256 };

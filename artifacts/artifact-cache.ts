@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { hashValue } from '../runner/hash.ts';
+import { hashValue } from '../lib/hash.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { ArtifactError } from './errors.ts';
 import { hashFile, tempSibling } from './hashing-copy.ts';

@@ -1,15 +1,15 @@
 /**
  * Streams bytes into a file while hashing them, through a temporary sibling renamed into place: a reader of
  * `dest` sees the old file or the whole new one, never a prefix, and a crash leaves only a `.tmp-<pid>-` file
- * (which `removeStaleTemps` in runner/fs-atomic.ts recognises). The digest is computed in flight (one read of
- * the bytes), which runner/hash.ts, hashing files at rest, does not offer.
+ * (which `removeStaleTemps` in lib/fs-atomic.ts recognises). The digest is computed in flight (one read of
+ * the bytes), which lib/hash.ts, hashing files at rest, does not offer.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sha256File } from '../runner/hash.ts';
+import { sha256File } from '../lib/hash.ts';
 
 export interface HashedFile {
   readonly sha256: string;
@@ -56,7 +56,7 @@ export async function writeHashed(
   }
 }
 
-/** sha256 and size of a file (runner/hash.ts reads it in chunks: model files can be large). */
+/** sha256 and size of a file (lib/hash.ts reads it in chunks: model files can be large). */
 export async function hashFile(file: string): Promise<HashedFile> {
   const { size } = await fs.promises.stat(file);
   return { sha256: await sha256File(file, size), bytes: size };

@@ -11,7 +11,7 @@ import {
   DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { sha256 } from '../runner/hash.ts';
+import { sha256 } from '../lib/hash.ts';
 import type { ArtifactEntry, ArtifactStore, FetchedArtifact, PutSource, StoredArtifact } from './artifact-store.ts';
 import { ArtifactError } from './errors.ts';
 import { hashFile, writeHashed } from './hashing-copy.ts';

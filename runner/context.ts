@@ -2,10 +2,17 @@
  * Everything a step may use comes through this object: no module-level state anywhere in the project.
  */
 import { type Static, type TSchema } from './schema-builder.ts';
-import type { Stores } from '../stores/index.ts';
 import type { Logger } from './logger.ts';
 import type { Pools } from './pools.ts';
 import type { SectionDefinition } from './step.ts';
+
+/**
+ * The stores steps receive. The runner knows nothing about them: the product declares their members through
+ * module augmentation (`declare module '.../runner/context.ts' { interface StepStores { ... } }`, see
+ * app/step-stores.ts), so the engine stays product-free while steps get typed stores.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface StepStores {}
 
 export interface ProjectPaths {
   /** The pipeline's working directory: relative paths in the pipeline file resolve against it. */
@@ -13,10 +20,8 @@ export interface ProjectPaths {
   /** `data/`: data sets and derived splits (`data/processed/<dataset-version>/`). Lasting. */
   readonly data: string;
   readonly processed: string;
-  /** `experiments/`: the lasting record (the SQLite store and registered model artifacts). */
+  /** `experiments/`: the lasting record (the default SQLite store and registered model artifacts). */
   readonly experiments: string;
-  /** The SQLite file behind `ctx.stores`. */
-  readonly store: string;
   /** `outputs/`: the latest run's artifacts only. */
   readonly outputs: string;
   readonly logs: string;
@@ -47,8 +52,10 @@ export interface StepContext {
   readonly log: Logger;
   /** Resource pools (p-queue). `ctx.pools.run(fn)` uses the stage's resource. */
   readonly pools: Pools;
-  /** The SQLite-backed stores, opened on first use. */
-  readonly stores: Stores;
+  /** The product's stores, opened before the first stage (see `StepStores`). */
+  readonly stores: StepStores;
+  /** Milliseconds since the epoch (the product's clock; tests inject a fixed one). */
+  readonly clock: () => number;
   /** Aborted on SIGINT/SIGTERM: long loops should check it. */
   readonly signal: AbortSignal;
   readonly options: RunOptions;

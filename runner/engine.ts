@@ -4,8 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openStores, type Stores } from '../stores/index.ts';
-import { stageKey, type FileHasher } from './cache-key.ts';
+import { stageKey } from './cache-key.ts';
 import type { PipelineConfig, StageConfig } from './config/pipeline-config.ts';
 import type { ProjectPaths, RunOptions, StepContext } from './context.ts';
 import { InterruptedError, MissingInputError, StageError } from './errors.ts';
@@ -16,6 +15,7 @@ import { selectStages, type Selection, type StageStatus } from './plan.ts';
 import { ResourcePools } from './pools.ts';
 import { createProgress } from './progress.ts';
 import { StageStates, type StageState } from './stage-state.ts';
+import type { EngineServices } from './services.ts';
 import type { InputsContext, SectionDefinition } from './step.ts';
 
 export interface StageOutcome {
@@ -31,7 +31,6 @@ export function projectPaths(config: PipelineConfig): ProjectPaths {
     data,
     processed: path.join(data, 'processed'),
     experiments,
-    store: path.join(experiments, 'mlops.db'),
     outputs,
     logs: path.join(outputs, 'logs'),
   };
@@ -43,11 +42,13 @@ export class Engine {
   readonly states: StageStates;
   readonly sink: LogSink;
   readonly log: Logger;
+  readonly services: EngineServices;
   readonly #view: InputsContext;
-  #stores: Stores | undefined;
 
-  constructor(config: PipelineConfig, sink: LogSink) {
+  /** `services` come from the product's composition root, already open; their owner closes them. */
+  constructor(config: PipelineConfig, sink: LogSink, services: EngineServices) {
     this.config = config;
+    this.services = services;
     this.paths = projectPaths(config);
     this.states = new StageStates(path.join(this.paths.outputs, '.state'));
     this.sink = sink;
@@ -59,20 +60,6 @@ export class Engine {
     };
   }
 
-  get stores(): Stores {
-    this.#stores ??= openStores({ dbFile: this.paths.store, registryDir: path.join(this.paths.experiments, 'registry') });
-    return this.#stores;
-  }
-
-  get hasher(): FileHasher {
-    return this.stores.fileHashes;
-  }
-
-  close(): void {
-    this.#stores?.close();
-    this.#stores = undefined;
-  }
-
   /** The key of `stage` given its upstream stages' recorded results; undefined if an upstream has none. */
   async key(stage: StageConfig): Promise<string | undefined> {
     const upstream: Record<string, unknown> = {};
@@ -81,7 +68,7 @@ export class Engine {
       if (!state) return undefined;
       upstream[need] = { key: state.key, result: hashValue(state.result) };
     }
-    return stageKey(this.config, stage, upstream, this.#view, this.hasher);
+    return stageKey(this.config, stage, upstream, this.#view, this.services.hasher);
   }
 
   /** Whether `stage` would be skipped or run now (for `pipeline plan`). */
@@ -164,7 +151,6 @@ export class Engine {
 
   #context(stage: StageConfig, pools: ResourcePools, options: RunOptions, signal: AbortSignal, log: Logger): StepContext {
     const reads = new Set((stage.step.reads ?? []).map((s) => s.key));
-    const engine = this;
     fs.mkdirSync(this.paths.outputs, { recursive: true });
     return {
       stage: stage.name,
@@ -174,9 +160,8 @@ export class Engine {
       paths: this.paths,
       log,
       pools: pools.forResource(stage.resource),
-      get stores() {
-        return engine.stores;
-      },
+      stores: this.services.stores,
+      clock: this.services.clock,
       signal,
       options,
       resource: stage.resource,

@@ -38,9 +38,9 @@ const list = (s: string) => s.split(',').map(Number);
 
 class MemoryStore implements FeatureStorePort {
   readonly rows = new Map<string, Float32Array>();
-  missing = (_s: FeatureSpace, wanted: readonly FeatureKey[]) => wanted.filter((k) => !this.rows.has(`${k.imageSha256}/${k.view}`));
-  put = (_s: FeatureSpace, rows: readonly FeatureRow[]) => rows.forEach((r) => this.rows.set(`${r.imageSha256}/${r.view}`, r.vector));
-  load = (): never => {
+  missing = async (_s: FeatureSpace, wanted: readonly FeatureKey[]) => wanted.filter((k) => !this.rows.has(`${k.imageSha256}/${k.view}`));
+  put = async (_s: FeatureSpace, rows: readonly FeatureRow[]) => rows.forEach((r) => this.rows.set(`${r.imageSha256}/${r.view}`, r.vector));
+  load = async (): Promise<never> => {
     throw new Error('not used');
   };
 }

@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../stores/db.ts';
-import { SqliteFileHashCache } from '../stores/file-hash-cache.ts';
+import { SqlFileHashCache } from '../stores/file-hash-cache.ts';
+import { STORE_MIGRATIONS } from '../stores/migrations.ts';
+import { migrate, SqliteClient } from '../stores/sql/index.ts';
 
 const N = Number(process.argv[2] ?? 20_000);
 const BYTES = Number(process.argv[3] ?? 50_000);
@@ -20,14 +21,15 @@ try {
     fs.writeFileSync(f, payload);
     return f;
   });
-  const db = openDatabase(path.join(dir, 'mlops.db'));
-  const cache = new SqliteFileHashCache(db);
+  const db = new SqliteClient(path.join(dir, 'mlops.db'));
+  await migrate(db, STORE_MIGRATIONS);
+  const cache = new SqlFileHashCache(db);
   for (const label of ['first pass (hash all)', 'second pass (stat only)']) {
     const t0 = performance.now();
     await cache.sha256Many(files, 16);
     console.log(`${label.padEnd(28)} ${N} files x ${BYTES} B: ${(performance.now() - t0).toFixed(0)} ms`);
   }
-  db.close();
+  await db.close();
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

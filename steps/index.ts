@@ -13,10 +13,11 @@ import { architecturesSection } from './sections/architectures.ts';
 import { artifactsSection } from './sections/artifacts.ts';
 import { backboneSection } from './sections/backbone.ts';
 import { dataSection } from './sections/data.ts';
+import { storeSection } from './sections/store.ts';
 import { splitStep } from './split/index.ts';
 import { trainStep } from './train/index.ts';
 
 export const registry: Registry = {
   steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep, exportStep, registerStep, serveStep],
-  sections: [dataSection, backboneSection, architecturesSection, artifactsSection],
+  sections: [dataSection, backboneSection, architecturesSection, storeSection, artifactsSection],
 };

@@ -1,12 +1,14 @@
 /**
  * The feature store: frozen-backbone feature vectors keyed by (image sha256, backbone sha256, preprocessing id,
- * view), stored as little-endian float32 BLOBs. A feature space (backbone + preprocessing) has one dimension.
+ * view), stored as little-endian float32 bytes (BLOB / bytea). A feature space (backbone + preprocessing) has one
+ * dimension.
  *
- * Lookups for many keys go through a temporary table joined against the primary key, one statement for the
- * whole batch (see tests/stores/bench-feature-store.ts for the numbers).
+ * A batch lookup is one statement per slice of keys: on SQLite the keys are staged in a temporary table and
+ * joined; on PostgreSQL they are passed as two arrays and `unnest ... WITH ORDINALITY` keeps the order.
  */
-import { migrate, type Db } from './db.ts';
-import { systemClock, type Clock } from './common.ts';
+import type { SqlClient, SqlQueryable, SqlValue } from './sql/index.ts';
+import type { MigrationSet } from './sql/migrate.ts';
+import { chunked, systemClock, type Clock } from './common.ts';
 import { InvalidInputError, NotFoundError } from './errors.ts';
 
 export interface FeatureSpace { readonly backboneSha256: string; readonly preprocessingId: string }
@@ -15,16 +17,20 @@ export interface FeatureRow extends FeatureKey { readonly vector: Float32Array }
 
 export interface FeatureStore {
   /** The keys of `wanted` not stored in `space`, in the order asked, without duplicates. */
-  missing(space: FeatureSpace, wanted: readonly FeatureKey[]): FeatureKey[];
+  missing(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<FeatureKey[]>;
   /** Stores rows (one transaction); keys already present are left as they are. */
-  put(space: FeatureSpace, rows: readonly FeatureRow[]): void;
+  put(space: FeatureSpace, rows: readonly FeatureRow[]): Promise<void>;
   /** Vectors row-major in the order asked; throws naming the first missing key. */
-  load(space: FeatureSpace, wanted: readonly FeatureKey[]): { dim: number; data: Float32Array };
-  count(space?: FeatureSpace): number;
+  load(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<{ dim: number; data: Float32Array }>;
+  count(space?: FeatureSpace): Promise<number>;
 }
 
-const MIGRATIONS = [
-  `CREATE TABLE feature_spaces (
+export const FEATURE_MIGRATIONS: MigrationSet = {
+  component: 'features',
+  migrations: [{
+    id: 202611010000,
+    name: 'feature spaces and vectors',
+    sqlite: `CREATE TABLE feature_spaces (
      id INTEGER PRIMARY KEY,
      backbone_sha256 TEXT NOT NULL,
      preprocessing_id TEXT NOT NULL,
@@ -40,45 +46,52 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (space_id, image_sha256, view)
    );`,
-];
+    postgres: `CREATE TABLE feature_spaces (
+     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     backbone_sha256 TEXT NOT NULL,
+     preprocessing_id TEXT NOT NULL,
+     dim INTEGER NOT NULL CHECK (dim > 0),
+     created_at BIGINT NOT NULL,
+     UNIQUE (backbone_sha256, preprocessing_id)
+   );
+   CREATE TABLE features (
+     space_id BIGINT NOT NULL REFERENCES feature_spaces(id),
+     image_sha256 TEXT NOT NULL,
+     view TEXT NOT NULL,
+     vector BYTEA NOT NULL,
+     created_at BIGINT NOT NULL,
+     PRIMARY KEY (space_id, image_sha256, view)
+   );`,
+  }],
+};
 
-/** Keys asked for are staged here (per connection) so one join answers a whole batch. */
+/** SQLite: keys asked for are staged here (per connection) so one join answers a whole batch. */
 const WANTED_DDL = `CREATE TEMP TABLE IF NOT EXISTS feature_wanted (
   ord INTEGER PRIMARY KEY, image_sha256 TEXT NOT NULL, view TEXT NOT NULL)`;
 
+/** Keys per lookup statement (bounds the size of one PostgreSQL message and result). */
+const LOOKUP_CHUNK = 5000;
+
 interface SpaceRow { id: number; dim: number }
 
-export class SqliteFeatureStore implements FeatureStore {
-  readonly #db: Db;
+export class SqlFeatureStore implements FeatureStore {
+  readonly #db: SqlClient;
   readonly #now: Clock;
 
-  constructor(db: Db, opts: { now?: Clock } = {}) {
-    migrate(db, 'features', MIGRATIONS);
+  constructor(db: SqlClient, opts: { now?: Clock } = {}) {
     this.#db = db;
     this.#now = opts.now ?? systemClock;
   }
 
-  missing(space: FeatureSpace, wanted: readonly FeatureKey[]): FeatureKey[] {
-    const dedup = (keys: readonly FeatureKey[]) => {
-      const seen = new Set<string>();
-      return keys.filter((k) => {
-        const id = `${k.imageSha256}\u0000${k.view}`;
-        return seen.has(id) ? false : (seen.add(id), true);
-      });
-    };
-    const sp = this.#space(space);
+  async missing(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<FeatureKey[]> {
+    const sp = await this.#space(this.#db, space);
     if (!sp) return dedup(wanted).map(copyKey);
-    const rows = this.#withWanted(wanted, () =>
-      this.#db.prepare(
-        `SELECT w.image_sha256, w.view FROM feature_wanted w
-         WHERE NOT EXISTS (SELECT 1 FROM features f WHERE f.space_id = ? AND f.image_sha256 = w.image_sha256 AND f.view = w.view)
-         ORDER BY w.ord`,
-      ).raw(true).all(sp.id) as [string, string][],
-    );
-    return dedup(rows.map(([imageSha256, view]) => ({ imageSha256, view })));
+    const out: FeatureKey[] = [];
+    await this.#lookup(wanted, 'missing', sp.id, (ord) => { out.push(copyKey(wanted[ord])); });
+    return dedup(out);
   }
 
-  put(space: FeatureSpace, rows: readonly FeatureRow[]): void {
+  async put(space: FeatureSpace, rows: readonly FeatureRow[]): Promise<void> {
     if (rows.length === 0) return;
     const dim = rows[0].vector.length;
     for (const r of rows) {
@@ -86,27 +99,25 @@ export class SqliteFeatureStore implements FeatureStore {
         throw new InvalidInputError('FEATURES_DIM_MISMATCH', `feature vector for image ${r.imageSha256} view '${r.view}' has ${r.vector.length} values, expected ${dim} like the first row of the batch`);
       }
     }
-    const db = this.#db;
-    db.transaction(() => {
+    await this.#db.transaction(async (tx) => {
       const now = this.#now();
-      db.prepare(
+      await tx.exec(
         'INSERT INTO feature_spaces (backbone_sha256, preprocessing_id, dim, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (backbone_sha256, preprocessing_id) DO NOTHING',
-      ).run(space.backboneSha256, space.preprocessingId, dim, now);
-      const sp = this.#space(space)!;
+        [space.backboneSha256, space.preprocessingId, dim, now],
+      );
+      const sp = (await this.#space(tx, space))!;
       if (sp.dim !== dim) {
         throw new InvalidInputError('FEATURES_DIM_MISMATCH', `feature space ${describe(space)} holds ${sp.dim}-d vectors, got ${dim}-d: a changed backbone or feature node needs a new preprocessing id`);
       }
-      const insert = db.prepare(
+      await tx.execMany(
         'INSERT INTO features (space_id, image_sha256, view, vector, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (space_id, image_sha256, view) DO NOTHING',
+        dedupRows(rows).map((r) => [sp.id, r.imageSha256, r.view, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength), now]),
       );
-      for (const r of rows) {
-        insert.run(sp.id, r.imageSha256, r.view, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength), now);
-      }
-    }).immediate();
+    });
   }
 
-  load(space: FeatureSpace, wanted: readonly FeatureKey[]): { dim: number; data: Float32Array } {
-    const sp = this.#space(space);
+  async load(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<{ dim: number; data: Float32Array }> {
+    const sp = await this.#space(this.#db, space);
     if (!sp) {
       if (wanted.length === 0) return { dim: 0, data: new Float32Array(0) };
       throw missingError(space, wanted[0]);
@@ -114,49 +125,95 @@ export class SqliteFeatureStore implements FeatureStore {
     const data = new Float32Array(wanted.length * sp.dim);
     const bytes = new Uint8Array(data.buffer);
     const rowBytes = sp.dim * 4;
-    this.#withWanted(wanted, () => {
-      const rows = this.#db.prepare(
-        `SELECT w.ord, f.vector FROM feature_wanted w
-         LEFT JOIN features f ON f.space_id = ? AND f.image_sha256 = w.image_sha256 AND f.view = w.view
-         ORDER BY w.ord`,
-      ).raw(true).iterate(sp.id) as IterableIterator<[number, Buffer | null]>;
-      for (const [ord, vector] of rows) {
-        if (vector === null) throw missingError(space, wanted[ord]);
-        if (vector.length !== rowBytes) {
-          throw new InvalidInputError('FEATURES_DIM_MISMATCH', `stored vector for image ${wanted[ord].imageSha256} view '${wanted[ord].view}' has ${vector.length} bytes, expected ${rowBytes}`);
-        }
-        bytes.set(vector, ord * rowBytes);
+    await this.#lookup(wanted, 'load', sp.id, (ord, vector) => {
+      if (vector === null) throw missingError(space, wanted[ord]);
+      if (vector.length !== rowBytes) {
+        throw new InvalidInputError('FEATURES_DIM_MISMATCH', `stored vector for image ${wanted[ord].imageSha256} view '${wanted[ord].view}' has ${vector.length} bytes, expected ${rowBytes}`);
       }
+      bytes.set(vector, ord * rowBytes);
     });
     return { dim: sp.dim, data };
   }
 
-  count(space?: FeatureSpace): number {
-    if (!space) return (this.#db.prepare('SELECT COUNT(*) AS n FROM features').get() as { n: number }).n;
-    const sp = this.#space(space);
-    return sp ? (this.#db.prepare('SELECT COUNT(*) AS n FROM features WHERE space_id = ?').get(sp.id) as { n: number }).n : 0;
+  async count(space?: FeatureSpace): Promise<number> {
+    if (!space) return (await this.#db.one<{ n: number }>('SELECT COUNT(*) AS n FROM features'))!.n;
+    const sp = await this.#space(this.#db, space);
+    return sp ? (await this.#db.one<{ n: number }>('SELECT COUNT(*) AS n FROM features WHERE space_id = ?', [sp.id]))!.n : 0;
   }
 
-  #space(space: FeatureSpace): SpaceRow | undefined {
-    return this.#db.prepare('SELECT id, dim FROM feature_spaces WHERE backbone_sha256 = ? AND preprocessing_id = ?')
-      .get(space.backboneSha256, space.preprocessingId) as SpaceRow | undefined;
+  #space(db: SqlQueryable, space: FeatureSpace): Promise<SpaceRow | undefined> {
+    return db.one<SpaceRow>('SELECT id, dim FROM feature_spaces WHERE backbone_sha256 = ? AND preprocessing_id = ?', [space.backboneSha256, space.preprocessingId]);
   }
 
-  /** Stages `wanted` (ord = index) in the temp table, runs `fn` in the same transaction, then clears it. */
-  #withWanted<T>(wanted: readonly FeatureKey[], fn: () => T): T {
-    const db = this.#db;
-    db.exec(WANTED_DDL);
-    return db.transaction(() => {
-      db.exec('DELETE FROM feature_wanted');
-      const insert = db.prepare('INSERT INTO feature_wanted (ord, image_sha256, view) VALUES (?, ?, ?)');
-      for (let i = 0; i < wanted.length; i++) insert.run(i, wanted[i].imageSha256, wanted[i].view);
-      try {
-        return fn();
-      } finally {
-        db.exec('DELETE FROM feature_wanted');
+  /**
+   * Visits, in the order asked, the keys of `wanted` that are absent (`missing`: vector undefined) or every key
+   * with its vector or null (`load`). One read transaction; one statement per slice of keys.
+   */
+  async #lookup(wanted: readonly FeatureKey[], mode: 'missing' | 'load', spaceId: number, visit: (ord: number, vector: Buffer | null) => void): Promise<void> {
+    if (wanted.length === 0) return;
+    const pg = this.#db.dialect === 'postgres';
+    await this.#db.transaction(async (tx) => {
+      if (!pg) await this.#db.script(WANTED_DDL, tx);
+      let base = 0;
+      for (const slice of chunked(wanted, pg ? LOOKUP_CHUNK : wanted.length)) {
+        const rows = pg ? await this.#pgLookup(tx, slice, mode, spaceId) : await this.#sqliteLookup(tx, slice, mode, spaceId);
+        for (const [ord, vector] of rows) visit(base + ord, vector);
+        base += slice.length;
       }
-    })();
+    }, { readOnly: true }); // SQLite: a deferred BEGIN; writing the TEMP table takes no lock on the store
   }
+
+  async #pgLookup(tx: SqlQueryable, slice: readonly FeatureKey[], mode: 'missing' | 'load', spaceId: number): Promise<[number, Buffer | null][]> {
+    const keys: SqlValue[] = [spaceId];
+    const arrays: SqlValue[] = [slice.map((k) => k.imageSha256), slice.map((k) => k.view)];
+    const wantedSql = 'unnest(?::text[], ?::text[]) WITH ORDINALITY AS w(image_sha256, view, ord)';
+    const rows = mode === 'missing'
+      ? await tx.query<{ ord: number }>(
+        `SELECT w.ord FROM ${wantedSql}
+         WHERE NOT EXISTS (SELECT 1 FROM features f WHERE f.space_id = ? AND f.image_sha256 = w.image_sha256 AND f.view = w.view) ORDER BY w.ord`,
+        [...arrays, ...keys])
+      : await tx.query<{ ord: number; vector: Buffer | null }>(
+        `SELECT w.ord, f.vector FROM ${wantedSql}
+         LEFT JOIN features f ON f.space_id = ? AND f.image_sha256 = w.image_sha256 AND f.view = w.view ORDER BY w.ord`,
+        [...arrays, ...keys]);
+    return rows.map((r) => [r.ord - 1, 'vector' in r ? (r.vector as Buffer | null) : null]);
+  }
+
+  async #sqliteLookup(tx: SqlQueryable, slice: readonly FeatureKey[], mode: 'missing' | 'load', spaceId: number): Promise<[number, Buffer | null][]> {
+    await tx.exec('DELETE FROM feature_wanted');
+    await tx.execMany('INSERT INTO feature_wanted (ord, image_sha256, view) VALUES (?, ?, ?)', slice.map((k, i) => [i, k.imageSha256, k.view]));
+    try {
+      const rows = mode === 'missing'
+        ? await tx.query<{ ord: number }>(
+          `SELECT w.ord FROM feature_wanted w
+           WHERE NOT EXISTS (SELECT 1 FROM features f WHERE f.space_id = ? AND f.image_sha256 = w.image_sha256 AND f.view = w.view) ORDER BY w.ord`,
+          [spaceId])
+        : await tx.query<{ ord: number; vector: Buffer | null }>(
+          `SELECT w.ord, f.vector FROM feature_wanted w
+           LEFT JOIN features f ON f.space_id = ? AND f.image_sha256 = w.image_sha256 AND f.view = w.view ORDER BY w.ord`,
+          [spaceId]);
+      return rows.map((r) => [r.ord, 'vector' in r ? (r.vector as Buffer | null) : null]);
+    } finally {
+      await tx.exec('DELETE FROM feature_wanted');
+    }
+  }
+}
+
+function dedup(keys: readonly FeatureKey[]): FeatureKey[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => {
+    const id = `${k.imageSha256}\u0000${k.view}`;
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
+}
+
+/** One multi-row INSERT cannot name a key twice on PostgreSQL; the first row of a key wins, as on SQLite. */
+function dedupRows(rows: readonly FeatureRow[]): FeatureRow[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const id = `${r.imageSha256}\u0000${r.view}`;
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
 }
 
 function copyKey(k: FeatureKey): FeatureKey {

@@ -1,17 +1,17 @@
 /**
- * The stores a pipeline run uses, behind small interfaces, all in one SQLite file (WAL) by default:
- * tracking, model registry, feature store, prediction log and the file-hash memo.
+ * The stores a pipeline run uses, behind small async interfaces, in one database chosen by URL: SQLite (the
+ * embedded default, `sqlite:experiments/mlops.db`) or PostgreSQL (`postgres://...`). Tracking, model registry,
+ * feature store, prediction log, the file-hash memo and the dataset versions.
  */
-import path from 'node:path';
-import { openDatabase, type Db } from './db.ts';
-import { DeferredDataVersionStore } from './data-version-open.ts';
-import type { DataVersionStore } from './data-version-store.ts';
+import { describeLocation, migrate, openSql, parseStoreUrl, type MigrateResult, type SqlClient, type StoreLocation } from './sql/index.ts';
 import type { Clock } from './common.ts';
-import { SqliteFeatureStore, type FeatureStore } from './feature-store.ts';
-import { SqliteFileHashCache, type FileHashCache } from './file-hash-cache.ts';
-import { SqlitePredictionLog, type PredictionLog } from './prediction-log.ts';
-import { SqliteRegistryStore, type RegistryStore } from './registry-store.ts';
-import { SqliteTrackingStore, type TrackingStore } from './tracking-store.ts';
+import { SqlDataVersionStore, type DataVersionStore } from './data-version-store.ts';
+import { SqlFeatureStore, type FeatureStore } from './feature-store.ts';
+import { SqlFileHashCache, type FileHashCache } from './file-hash-cache.ts';
+import { STORE_MIGRATIONS } from './migrations.ts';
+import { SqlPredictionLog, type PredictionLog } from './prediction-log.ts';
+import { SqlRegistryStore, type RegistryStore } from './registry-store.ts';
+import { SqlTrackingStore, type TrackingStore } from './tracking-store.ts';
 
 export type { TrackingStore, RegistryStore, FeatureStore, PredictionLog, FileHashCache, DataVersionStore };
 
@@ -21,46 +21,62 @@ export interface Stores {
   readonly features: FeatureStore;
   readonly predictions: PredictionLog;
   readonly fileHashes: FileHashCache;
-  /** Dataset versions (one per split), their images and counts. */
+  /** Dataset versions (one per split), their images and counts per class and split. */
   readonly dataVersions: DataVersionStore;
-  /** Runs whose owner process died, marked `killed` when the stores were opened. */
+  /** Where the stores live (printable, password removed). */
+  readonly target: string;
+  /** Runs whose owner died (lease expired), marked `killed` when the stores were opened. */
   readonly recoveredRuns: number;
-  close(): void;
+  /** The migrations applied by this open. */
+  readonly migrated: MigrateResult;
+  close(): Promise<void>;
 }
 
 export interface OpenStoresOptions {
-  /** The SQLite file, e.g. `experiments/mlops.db`. */
-  readonly dbFile: string;
+  /** `sqlite:<file>`, a bare SQLite path, or `postgres://...`; or an already parsed location. */
+  readonly url: string | StoreLocation;
+  /** Relative SQLite paths resolve against this. Default: the current directory. */
+  readonly baseDir?: string;
   /** Where registered model files are copied, e.g. `experiments/registry`. */
   readonly registryDir: string;
+  /** Refuse to create a missing SQLite file (read-only CLI commands). */
+  readonly mustExist?: boolean;
   /** Injectable clock (tests). */
   readonly now?: Clock;
+  /** Heartbeat lease of runs (tests shorten it). */
+  readonly leaseMs?: number;
 }
 
-/** Opens (creating and migrating if needed) the stores, then marks runs orphaned by dead processes `killed`. */
-export function openStores(opts: OpenStoresOptions): Stores {
-  const db: Db = openDatabase(opts.dbFile);
+/** Opens the database, applies pending migrations, then marks runs orphaned by dead processes `killed`. */
+export async function openStores(opts: OpenStoresOptions): Promise<Stores> {
+  const loc = typeof opts.url === 'string' ? parseStoreUrl(opts.url, opts.baseDir) : opts.url;
+  const db: SqlClient = await openSql(loc, { mustExist: opts.mustExist });
   try {
-    const tracking = new SqliteTrackingStore(db, { now: opts.now });
-    // A file of its own for now: the SQL layer's migrations adopt (and drop) the legacy `schema_versions` table
-    // that db.ts still uses. With the stores on one SqlClient, its tables join the main store.
-    const dataVersions = new DeferredDataVersionStore(`sqlite:${path.join(path.dirname(opts.dbFile), 'data-versions.db')}`);
-    const stores = {
-      tracking,
-      registry: new SqliteRegistryStore(db, { registryDir: opts.registryDir, now: opts.now }),
-      features: new SqliteFeatureStore(db, { now: opts.now }),
-      predictions: new SqlitePredictionLog(db),
-      fileHashes: new SqliteFileHashCache(db, { now: opts.now }),
-      dataVersions,
-      recoveredRuns: tracking.recoverOrphans(),
-      close: () => {
-        void dataVersions.close();
-        if (db.open) db.close();
-      },
-    };
-    return stores;
+    const migrated = await migrate(db, STORE_MIGRATIONS);
+    return await storesOn(db, { ...opts, target: describeLocation(loc), migrated });
   } catch (err) {
-    db.close();
+    await db.close();
     throw err;
   }
+}
+
+/** The stores on an open, migrated client (tests and the migrate command share it). */
+export async function storesOn(db: SqlClient, opts: Omit<OpenStoresOptions, 'url'> & { target?: string; migrated?: MigrateResult }): Promise<Stores> {
+  const tracking = new SqlTrackingStore(db, { now: opts.now, leaseMs: opts.leaseMs });
+  const recoveredRuns = await tracking.recoverOrphans();
+  return {
+    tracking,
+    registry: new SqlRegistryStore(db, { registryDir: opts.registryDir, now: opts.now }),
+    features: new SqlFeatureStore(db, { now: opts.now }),
+    predictions: new SqlPredictionLog(db),
+    fileHashes: new SqlFileHashCache(db, { now: opts.now }),
+    dataVersions: new SqlDataVersionStore(db, { now: opts.now }),
+    target: opts.target ?? db.target,
+    recoveredRuns,
+    migrated: opts.migrated ?? { applied: [] },
+    close: async () => {
+      tracking.close();
+      await db.close(); // idempotent on both dialects
+    },
+  };
 }

@@ -1,291 +1,377 @@
 /**
- * SQLite implementation of the tracking store. Every multi-statement change is one transaction, so a run is
- * never half-written; `endRun` writes the final status and the last metrics together.
+ * The tracking store on the SQL layer (SQLite or PostgreSQL). Every multi-statement change is one transaction,
+ * so a run is never half-written; `endRun` writes the final status and the last metrics together. Listing reads
+ * params, tags and metrics of all listed runs with one query each (no per-run queries).
+ *
+ * Crash recovery goes by heartbeat leases: a run's owner renews `lease_expires_at` in the background while the
+ * run is active; a `running` run whose lease expired is marked `killed` by the next store open, whatever host
+ * or pod it ran on. On the owner's own host a gone pid is taken as dead at once (pids are meaningful there).
  */
 import os from 'node:os';
-import { migrate, type Db } from './db.ts';
-import { TRACKING_MIGRATIONS } from './tracking-schema.ts';
-import { isProcessAlive, newRunId, systemClock, type Clock } from './common.ts';
+import type { SqlClient, SqlQueryable, SqlValue } from './sql/index.ts';
+import { chunked, isProcessAlive, newRunId, systemClock, type Clock } from './common.ts';
 import { InvalidInputError, InvalidStateError, NotFoundError } from './errors.ts';
 import {
-  CONFIG_HASH_TAG, RUN_STATUSES, type ArtifactRecord, type EndRunOptions, type Experiment, type ListRunsFilter,
+  CONFIG_HASH_TAG, RUN_STATUSES, type ArtifactRecord, type EndRunOptions, type Experiment, type ListedRun, type ListRunsFilter,
   type Metric, type MetricPoint, type ParamValue, type RecoverOptions, type RunDetail, type RunInfo, type RunRecord,
   type RunStatus, type StartRunOptions, type TrackingStore,
 } from './tracking-types.ts';
 
 export * from './tracking-types.ts';
 
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 interface RunRow {
   run_id: string; experiment_id: number; name: string; status: RunStatus; start_time: number; end_time: number | null;
-  updated_at: number; parent_run_id: string | null; pid: number; host: string; error: string | null;
+  updated_at: number; parent_run_id: string | null; pid: number; host: string; error: string | null; lease_expires_at: number | null;
 }
-interface MetricRow { key: string; step: number; value: number | null; timestamp: number }
+interface MetricRow { run_id: string; key: string; step: number; value: number | null; timestamp: number }
+interface KvRow { run_id: string; key: string; value: string }
 interface ExperimentRow { id: number; name: string; created_at: number; last_update_time: number }
 
-export interface SqliteTrackingStoreOptions {
+/** Runs asked for by id are read in slices of this many (bind-parameter limits). */
+const ID_CHUNK = 500;
+
+export interface TrackingStoreOptions {
   readonly now?: Clock;
   /** Owner identity recorded on new runs (defaults: this process and host). */
   readonly pid?: number;
   readonly host?: string;
+  /** How long a run stays alive without a heartbeat. Default 120 s; renewed every third of it. */
+  readonly leaseMs?: number;
 }
 
-export class SqliteTrackingStore implements TrackingStore {
-  readonly #db: Db;
+export class SqlTrackingStore implements TrackingStore {
+  readonly #db: SqlClient;
   readonly #now: Clock;
   readonly #pid: number;
   readonly #host: string;
+  readonly #leaseMs: number;
+  /** Runs this store started and has not ended: their leases are renewed. */
+  readonly #active = new Set<string>();
+  #heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(db: Db, opts: SqliteTrackingStoreOptions = {}) {
-    migrate(db, 'tracking', TRACKING_MIGRATIONS);
+  constructor(db: SqlClient, opts: TrackingStoreOptions = {}) {
     this.#db = db;
     this.#now = opts.now ?? systemClock;
     this.#pid = opts.pid ?? process.pid;
     this.#host = opts.host ?? os.hostname();
+    this.#leaseMs = opts.leaseMs ?? 120_000;
   }
 
-  getOrCreateExperiment(name: string, tags: Readonly<Record<string, string>> = {}): Experiment {
+  async getOrCreateExperiment(name: string, tags: Readonly<Record<string, string>> = {}): Promise<Experiment> {
     if (!name.trim()) throw new InvalidInputError('TRACKING_INVALID_INPUT', 'experiment name must not be empty');
-    const db = this.#db;
-    db.transaction(() => {
+    await this.#db.transaction(async (tx) => {
       const now = this.#now();
-      db.prepare('INSERT INTO experiments (name, created_at, last_update_time) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
-        .run(name, now, now);
-      const { id } = db.prepare('SELECT id FROM experiments WHERE name = ?').get(name) as { id: number };
-      const upsert = db.prepare(
-        'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
-      );
-      for (const [k, v] of Object.entries(tags)) upsert.run(id, k, String(v));
-    }).immediate();
-    return this.getExperiment(name)!;
+      await tx.exec('INSERT INTO experiments (name, created_at, last_update_time) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING', [name, now, now]);
+      const { id } = (await tx.one<{ id: number }>('SELECT id FROM experiments WHERE name = ?', [name]))!;
+      const rows = Object.entries(tags).map(([k, v]) => [id, k, String(v)]);
+      await tx.execMany('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value', rows);
+    });
+    return (await this.getExperiment(name))!;
   }
 
-  getExperiment(idOrName: number | string): Experiment | undefined {
-    const row = (typeof idOrName === 'number'
-      ? this.#db.prepare('SELECT * FROM experiments WHERE id = ?').get(idOrName)
-      : this.#db.prepare('SELECT * FROM experiments WHERE name = ?').get(idOrName)) as ExperimentRow | undefined;
-    return row && this.#experiment(row);
+  async getExperiment(idOrName: number | string): Promise<Experiment | undefined> {
+    const row = typeof idOrName === 'number'
+      ? await this.#db.one<ExperimentRow>('SELECT * FROM experiments WHERE id = ?', [idOrName])
+      : await this.#db.one<ExperimentRow>('SELECT * FROM experiments WHERE name = ?', [idOrName]);
+    return row && (await this.#experiments(this.#db, [row]))[0];
   }
 
-  listExperiments(): Experiment[] {
-    const rows = this.#db.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[];
-    return rows.map((r) => this.#experiment(r));
+  async listExperiments(): Promise<Experiment[]> {
+    return this.#db.transaction(async (tx) => this.#experiments(tx, await tx.query<ExperimentRow>('SELECT * FROM experiments ORDER BY id')), { readOnly: true });
   }
 
-  startRun(opts: StartRunOptions): string {
-    const db = this.#db;
-    if (!this.getExperiment(opts.experimentId)) {
-      throw new NotFoundError('TRACKING_UNKNOWN_EXPERIMENT', `no experiment with id ${opts.experimentId}: create it with getOrCreateExperiment first`);
-    }
-    if (opts.parentRunId !== undefined) this.#row(opts.parentRunId);
+  async startRun(opts: StartRunOptions): Promise<string> {
     const runId = newRunId();
     const start = opts.startTime ?? this.#now();
-    db.transaction(() => {
-      db.prepare(
-        `INSERT INTO runs (run_id, experiment_id, name, status, start_time, end_time, updated_at, parent_run_id, pid, host, error)
-         VALUES (?, ?, ?, 'running', ?, NULL, ?, ?, ?, ?, NULL)`,
-      ).run(runId, opts.experimentId, opts.name, start, start, opts.parentRunId ?? null, this.#pid, this.#host);
-      this.#writeParams(runId, opts.params ?? {});
-      this.#writeTags(runId, opts.tags ?? {});
-      db.prepare('UPDATE experiments SET last_update_time = ? WHERE id = ?').run(start, opts.experimentId);
-    }).immediate();
+    await this.#db.transaction(async (tx) => {
+      if (!(await tx.one('SELECT 1 AS x FROM experiments WHERE id = ?', [opts.experimentId]))) {
+        throw new NotFoundError('TRACKING_UNKNOWN_EXPERIMENT', `no experiment with id ${opts.experimentId}: create it with getOrCreateExperiment first`);
+      }
+      if (opts.parentRunId !== undefined) await this.#row(tx, opts.parentRunId);
+      await tx.exec(
+        `INSERT INTO runs (run_id, experiment_id, name, status, start_time, end_time, updated_at, parent_run_id, pid, host, error, lease_expires_at)
+         VALUES (?, ?, ?, 'running', ?, NULL, ?, ?, ?, ?, NULL, ?)`,
+        [runId, opts.experimentId, opts.name, start, start, opts.parentRunId ?? null, this.#pid, this.#host, this.#now() + this.#leaseMs],
+      );
+      await this.#writeParams(tx, runId, opts.params ?? {});
+      await this.#writeTags(tx, runId, opts.tags ?? {});
+      await tx.exec('UPDATE experiments SET last_update_time = ? WHERE id = ?', [start, opts.experimentId]);
+    });
+    this.#active.add(runId);
+    this.#startHeartbeat();
     return runId;
   }
 
-  logMetrics(runId: string, points: readonly MetricPoint[]): void {
-    this.#db.transaction(() => {
-      this.#activeRow(runId);
-      this.#writeMetrics(runId, points);
-      this.#touch(runId);
-    }).immediate();
+  async logMetrics(runId: string, points: readonly MetricPoint[]): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#activeRow(tx, runId);
+      await this.#writeMetrics(tx, runId, points);
+      await this.#touch(tx, runId);
+    });
   }
 
-  logParams(runId: string, params: Readonly<Record<string, ParamValue>>): void {
-    this.#db.transaction(() => {
-      this.#activeRow(runId);
-      this.#writeParams(runId, params);
-      this.#touch(runId);
-    }).immediate();
+  async logParams(runId: string, params: Readonly<Record<string, ParamValue>>): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#activeRow(tx, runId);
+      await this.#writeParams(tx, runId, params);
+      await this.#touch(tx, runId);
+    });
   }
 
-  setTags(runId: string, tags: Readonly<Record<string, string>>): void {
-    this.#db.transaction(() => {
-      this.#activeRow(runId);
-      this.#writeTags(runId, tags);
-      this.#touch(runId);
-    }).immediate();
+  async setTags(runId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#activeRow(tx, runId);
+      await this.#writeTags(tx, runId, tags);
+      await this.#touch(tx, runId);
+    });
   }
 
-  logArtifact(runId: string, artifact: ArtifactRecord): void {
-    this.#db.transaction(() => {
-      this.#activeRow(runId);
-      this.#db.prepare(
+  async logArtifact(runId: string, artifact: ArtifactRecord): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#activeRow(tx, runId);
+      await tx.exec(
         'INSERT INTO run_artifacts (run_id, path, sha256, size) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size',
-      ).run(runId, artifact.path, artifact.sha256, artifact.size);
-      this.#touch(runId);
-    }).immediate();
+        [runId, artifact.path, artifact.sha256, artifact.size],
+      );
+      await this.#touch(tx, runId);
+    });
   }
 
-  endRun(runId: string, status: Exclude<RunStatus, 'running'>, final: EndRunOptions = {}): void {
+  async endRun(runId: string, status: Exclude<RunStatus, 'running'>, final: EndRunOptions = {}): Promise<void> {
     if (!RUN_STATUSES.includes(status) || status === ('running' as RunStatus)) {
       throw new InvalidInputError('TRACKING_INVALID_STATUS', `cannot end a run with status '${status}': use finished, failed or killed`);
     }
-    this.#db.transaction(() => {
-      this.#activeRow(runId);
-      this.#writeMetrics(runId, final.metrics ?? []);
-      this.#writeTags(runId, final.tags ?? {});
+    await this.#db.transaction(async (tx) => {
+      await this.#activeRow(tx, runId);
+      await this.#writeMetrics(tx, runId, final.metrics ?? []);
+      await this.#writeTags(tx, runId, final.tags ?? {});
       const end = final.endTime ?? this.#now();
-      this.#db.prepare('UPDATE runs SET status = ?, end_time = ?, updated_at = ?, error = ? WHERE run_id = ?')
-        .run(status, end, end, final.error ?? null, runId);
-    }).immediate();
+      await tx.exec('UPDATE runs SET status = ?, end_time = ?, updated_at = ?, error = ?, lease_expires_at = NULL WHERE run_id = ?', [status, end, end, final.error ?? null, runId]);
+    });
+    this.#active.delete(runId);
   }
 
-  listRuns(filter: ListRunsFilter = {}): RunRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.experiment !== undefined) {
-      const exp = this.getExperiment(filter.experiment);
-      if (!exp) return [];
-      where.push('experiment_id = ?');
-      args.push(exp.id);
-    }
-    if (filter.status !== undefined) {
-      const statuses: readonly RunStatus[] = typeof filter.status === 'string' ? [filter.status] : filter.status;
-      if (statuses.length === 0) return [];
-      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
-      args.push(...statuses);
-    }
-    if (filter.parentRunId !== undefined) { where.push('parent_run_id = ?'); args.push(filter.parentRunId); }
-    if (filter.name !== undefined) { where.push('name = ?'); args.push(filter.name); }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time, run_id`;
-    return this.#db.transaction(() => (this.#db.prepare(sql).all(...args) as RunRow[]).map((r) => this.#record(r).record))();
-  }
-
-  getRun(runIdOrName: string, opts: { experiment?: number | string } = {}): RunDetail | undefined {
-    return this.#db.transaction(() => {
-      let row = /^[0-9a-f]{32}$/.test(runIdOrName)
-        ? (this.#db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runIdOrName) as RunRow | undefined)
-        : undefined;
-      if (!row) {
-        const exp = opts.experiment !== undefined ? this.getExperiment(opts.experiment) : undefined;
-        if (opts.experiment !== undefined && !exp) return undefined;
-        row = (exp
-          ? this.#db.prepare('SELECT * FROM runs WHERE name = ? AND experiment_id = ? ORDER BY start_time DESC, run_id DESC LIMIT 1').get(runIdOrName, exp.id)
-          : this.#db.prepare('SELECT * FROM runs WHERE name = ? ORDER BY start_time DESC, run_id DESC LIMIT 1').get(runIdOrName)) as RunRow | undefined;
+  async listRuns(filter: ListRunsFilter = {}): Promise<ListedRun[]> {
+    return this.#db.transaction(async (tx) => {
+      const where: string[] = [];
+      const args: SqlValue[] = [];
+      if (filter.experiment !== undefined) {
+        const exp = typeof filter.experiment === 'number'
+          ? await tx.one<{ id: number }>('SELECT id FROM experiments WHERE id = ?', [filter.experiment])
+          : await tx.one<{ id: number }>('SELECT id FROM experiments WHERE name = ?', [filter.experiment]);
+        if (!exp) return [];
+        where.push('r.experiment_id = ?');
+        args.push(exp.id);
       }
-      return row && this.#detail(row);
-    })();
+      if (filter.status !== undefined) {
+        const statuses: readonly RunStatus[] = typeof filter.status === 'string' ? [filter.status] : filter.status;
+        if (statuses.length === 0) return [];
+        where.push(`r.status IN (${statuses.map(() => '?').join(', ')})`);
+        args.push(...statuses);
+      }
+      if (filter.parentRunId !== undefined) { where.push('r.parent_run_id = ?'); args.push(filter.parentRunId); }
+      if (filter.name !== undefined) { where.push('r.name = ?'); args.push(filter.name); }
+      // Attempts are counted over every run of the name, whatever the other filters select.
+      const rows = await tx.query<RunRow & { attempts: number; attempt_rank: number }>(
+        `SELECT r.*, a.attempts, a.attempt_rank FROM runs r JOIN (
+           SELECT run_id, COUNT(*) OVER (PARTITION BY experiment_id, name) AS attempts,
+                  ROW_NUMBER() OVER (PARTITION BY experiment_id, name ORDER BY start_time DESC, run_id DESC) AS attempt_rank
+           FROM runs) a ON a.run_id = r.run_id
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.start_time, r.run_id`,
+        args,
+      );
+      const kept = filter.latestAttempts ? rows.filter((r) => r.attempt_rank === 1) : rows;
+      const built = await this.#records(tx, kept);
+      const artifacts = filter.withArtifacts ? await this.#artifacts(tx, kept.map((r) => r.run_id)) : undefined;
+      return built.map(({ record, series }, i): ListedRun => ({
+        ...record,
+        attempts: kept[i].attempts,
+        ...(filter.withSeries ? { series } : {}),
+        ...(artifacts ? { artifacts: artifacts.get(record.runId) ?? [] } : {}),
+      }));
+    }, { readOnly: true });
   }
 
-  findFinishedRun(experimentId: number, name: string, configHash: string): RunDetail | undefined {
-    return this.#db.transaction(() => {
-      const row = this.#db.prepare(
+  async getRun(runIdOrName: string, opts: { experiment?: number | string } = {}): Promise<RunDetail | undefined> {
+    return this.#db.transaction(async (tx) => {
+      let row = /^[0-9a-f]{32}$/.test(runIdOrName) ? await tx.one<RunRow>('SELECT * FROM runs WHERE run_id = ?', [runIdOrName]) : undefined;
+      if (!row) {
+        let expId: number | undefined;
+        if (opts.experiment !== undefined) {
+          const exp = typeof opts.experiment === 'number'
+            ? await tx.one<{ id: number }>('SELECT id FROM experiments WHERE id = ?', [opts.experiment])
+            : await tx.one<{ id: number }>('SELECT id FROM experiments WHERE name = ?', [opts.experiment]);
+          if (!exp) return undefined;
+          expId = exp.id;
+        }
+        row = expId !== undefined
+          ? await tx.one<RunRow>('SELECT * FROM runs WHERE name = ? AND experiment_id = ? ORDER BY start_time DESC, run_id DESC LIMIT 1', [runIdOrName, expId])
+          : await tx.one<RunRow>('SELECT * FROM runs WHERE name = ? ORDER BY start_time DESC, run_id DESC LIMIT 1', [runIdOrName]);
+      }
+      return row && this.#detail(tx, row);
+    }, { readOnly: true });
+  }
+
+  async findFinishedRun(experimentId: number, name: string, configHash: string): Promise<RunDetail | undefined> {
+    return this.#db.transaction(async (tx) => {
+      const row = await tx.one<RunRow>(
         `SELECT r.* FROM runs r JOIN run_tags t ON t.run_id = r.run_id AND t.key = ?
          WHERE r.experiment_id = ? AND r.name = ? AND r.status = 'finished' AND t.value = ?
          ORDER BY r.end_time DESC, r.run_id DESC LIMIT 1`,
-      ).get(CONFIG_HASH_TAG, experimentId, name, configHash) as RunRow | undefined;
-      return row && this.#detail(row);
-    })();
+        [CONFIG_HASH_TAG, experimentId, name, configHash],
+      );
+      return row && this.#detail(tx, row);
+    }, { readOnly: true });
   }
 
-  recoverOrphans(opts: RecoverOptions = {}): number {
-    const timeout = opts.foreignHostTimeoutMs ?? DAY_MS;
-    const db = this.#db;
+  async recoverOrphans(opts: RecoverOptions = {}): Promise<number> {
     // Most opens find nothing running: do not take the write lock for nothing.
-    if (!db.prepare("SELECT 1 FROM runs WHERE status = 'running' LIMIT 1").get()) return 0;
-    return db.transaction(() => {
-      const now = this.#now();
-      const running = db.prepare("SELECT * FROM runs WHERE status = 'running'").all() as RunRow[];
-      const update = db.prepare(
-        "UPDATE runs SET status = 'killed', end_time = ?, updated_at = ?, error = ? WHERE run_id = ? AND status = 'running'",
-      );
+    if (!(await this.#db.one("SELECT 1 AS x FROM runs WHERE status = 'running' LIMIT 1"))) return 0;
+    return this.#db.transaction(async (tx) => {
+      const now = opts.now ?? this.#now();
+      const running = await tx.query<RunRow>(`SELECT * FROM runs WHERE status = 'running'${tx.forUpdate}`);
       let killed = 0;
       for (const r of running) {
-        const dead = r.host === this.#host ? !isProcessAlive(r.pid) : now - r.updated_at > timeout;
-        if (!dead) continue;
-        const why = r.host === this.#host
+        if (this.#active.has(r.run_id)) continue;
+        // Runs written before leases existed have none: one day without activity, as before.
+        const expires = r.lease_expires_at ?? r.updated_at + 86_400_000;
+        const localDead = r.host === this.#host && !isProcessAlive(r.pid);
+        if (expires > now && !localDead) continue;
+        const why = localDead
           ? `owner process ${r.pid} on ${r.host} is gone (crashed or was killed); marked killed at open`
-          : `owner process ${r.pid} on ${r.host} has shown no activity for over ${Math.round(timeout / 3_600_000)} h; marked killed at open`;
-        killed += update.run(now, now, why, r.run_id).changes;
+          : `no heartbeat from owner process ${r.pid} on ${r.host} since ${new Date(expires - this.#leaseMs).toISOString()} (lease expired); marked killed at open`;
+        killed += await tx.exec("UPDATE runs SET status = 'killed', end_time = ?, updated_at = ?, error = ?, lease_expires_at = NULL WHERE run_id = ? AND status = 'running'", [now, now, why, r.run_id]);
       }
       return killed;
-    }).immediate();
+    });
   }
 
-  #experiment(row: ExperimentRow): Experiment {
-    const tags = this.#db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key').all(row.id) as { key: string; value: string }[];
-    return {
+  close(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  /** Renews the leases of this store's active runs every third of the lease, off the request path. */
+  #startHeartbeat(): void {
+    if (this.#heartbeat) return;
+    this.#heartbeat = setInterval(() => {
+      if (this.#active.size === 0) return;
+      const ids = [...this.#active];
+      const until = this.#now() + this.#leaseMs;
+      this.#db.exec(`UPDATE runs SET lease_expires_at = ? WHERE status = 'running' AND run_id IN (${ids.map(() => '?').join(', ')})`, [until, ...ids])
+        .catch(() => { /* a missed beat is retried on the next tick; the lease has slack for two */ });
+    }, Math.max(10, Math.floor(this.#leaseMs / 3)));
+    this.#heartbeat.unref();
+  }
+
+  async #experiments(db: SqlQueryable, rows: readonly ExperimentRow[]): Promise<Experiment[]> {
+    if (rows.length === 0) return [];
+    const tags = await db.query<{ experiment_id: number; key: string; value: string }>(
+      rows.length === 1
+        ? 'SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key'
+        : 'SELECT experiment_id, key, value FROM experiment_tags ORDER BY key',
+      rows.length === 1 ? [rows[0].id] : [],
+    );
+    return rows.map((row) => ({
       id: row.id, name: row.name, createdAt: row.created_at, lastUpdateTime: row.last_update_time,
-      tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
-    };
+      tags: Object.fromEntries(tags.filter((t) => t.experiment_id === row.id).map((t) => [t.key, t.value])),
+    }));
   }
 
-  #row(runId: string): RunRow {
-    const row = this.#db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined;
-    if (!row) throw new NotFoundError('TRACKING_UNKNOWN_RUN', `no run with id '${runId}': list runs with 'pipeline runs'`);
+  async #row(db: SqlQueryable, runId: string, lock = false): Promise<RunRow> {
+    const row = await db.one<RunRow>(`SELECT * FROM runs WHERE run_id = ?${lock ? db.forUpdate : ''}`, [runId]);
+    if (!row) throw new NotFoundError('TRACKING_UNKNOWN_RUN', `no run with id '${runId}': list runs with 'pipeline runs list'`);
     return row;
   }
 
-  #activeRow(runId: string): RunRow {
-    const row = this.#row(runId);
+  /** Locks the run's row so that a concurrent `endRun` or recovery cannot interleave. */
+  async #activeRow(db: SqlQueryable, runId: string): Promise<RunRow> {
+    const row = await this.#row(db, runId, true);
     if (row.status !== 'running') {
       throw new InvalidStateError('TRACKING_RUN_NOT_ACTIVE', `run '${row.name}' (${runId}) is ${row.status}${row.error ? ` (${row.error})` : ''}: start a new run to log more`);
     }
     return row;
   }
 
-  #touch(runId: string): void {
-    this.#db.prepare('UPDATE runs SET updated_at = ? WHERE run_id = ?').run(this.#now(), runId);
+  async #touch(db: SqlQueryable, runId: string): Promise<void> {
+    const now = this.#now();
+    await db.exec('UPDATE runs SET updated_at = ?, lease_expires_at = ? WHERE run_id = ?', [now, now + this.#leaseMs, runId]);
   }
 
-  #writeMetrics(runId: string, points: readonly MetricPoint[]): void {
-    const insert = this.#db.prepare('INSERT INTO run_metrics (run_id, key, step, value, timestamp) VALUES (?, ?, ?, ?, ?)');
+  async #writeMetrics(db: SqlQueryable, runId: string, points: readonly MetricPoint[]): Promise<void> {
     const now = this.#now();
     for (const p of points) {
       if (!p.key) throw new InvalidInputError('TRACKING_INVALID_INPUT', `metric with empty key logged to run ${runId}`);
       if (!Number.isInteger(p.step)) throw new InvalidInputError('TRACKING_INVALID_INPUT', `metric '${p.key}' has non-integer step ${p.step}`);
-      insert.run(runId, p.key, p.step, Number.isNaN(p.value) ? null : p.value, p.timestamp ?? now);
     }
+    await db.execMany('INSERT INTO run_metrics (run_id, key, step, value, timestamp) VALUES (?, ?, ?, ?, ?)',
+      points.map((p) => [runId, p.key, p.step, Number.isNaN(p.value) ? null : p.value, p.timestamp ?? now]));
   }
 
-  #writeParams(runId: string, params: Readonly<Record<string, ParamValue>>): void {
-    const upsert = this.#db.prepare('INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value');
-    for (const [k, v] of Object.entries(params)) upsert.run(runId, k, String(v));
+  async #writeParams(db: SqlQueryable, runId: string, params: Readonly<Record<string, ParamValue>>): Promise<void> {
+    await db.execMany('INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value',
+      Object.entries(params).map(([k, v]) => [runId, k, String(v)]));
   }
 
-  #writeTags(runId: string, tags: Readonly<Record<string, string>>): void {
-    const upsert = this.#db.prepare('INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value');
-    for (const [k, v] of Object.entries(tags)) upsert.run(runId, k, String(v));
+  async #writeTags(db: SqlQueryable, runId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    await db.execMany('INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value',
+      Object.entries(tags).map(([k, v]) => [runId, k, String(v)]));
   }
 
-  #record(row: RunRow): { record: RunRecord; series: Record<string, Metric[]> } {
-    const kv = (sql: string) =>
-      Object.fromEntries((this.#db.prepare(sql).all(row.run_id) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
-    const metricRows = this.#db.prepare('SELECT key, step, value, timestamp FROM run_metrics WHERE run_id = ? ORDER BY key, step, timestamp, id')
-      .all(row.run_id) as MetricRow[];
-    const series: Record<string, Metric[]> = {};
-    for (const m of metricRows) {
-      (series[m.key] ??= []).push({ key: m.key, step: m.step, value: m.value ?? Number.NaN, timestamp: m.timestamp });
+  /** Params, tags and metric series of `rows`, one query per table per slice of ids. */
+  async #records(db: SqlQueryable, rows: readonly RunRow[]): Promise<{ record: RunRecord; series: Record<string, Metric[]> }[]> {
+    const params = new Map<string, Record<string, string>>();
+    const tags = new Map<string, Record<string, string>>();
+    const series = new Map<string, Record<string, Metric[]>>();
+    for (const slice of chunked(rows.map((r) => r.run_id), ID_CHUNK)) {
+      const marks = slice.map(() => '?').join(', ');
+      for (const [table, into] of [['run_params', params], ['run_tags', tags]] as const) {
+        for (const kv of await db.query<KvRow>(`SELECT run_id, key, value FROM ${table} WHERE run_id IN (${marks}) ORDER BY run_id, key`, slice)) {
+          let m = into.get(kv.run_id);
+          if (!m) into.set(kv.run_id, (m = {}));
+          m[kv.key] = kv.value;
+        }
+      }
+      const metricRows = await db.query<MetricRow>(
+        `SELECT run_id, key, step, value, timestamp FROM run_metrics WHERE run_id IN (${marks}) ORDER BY run_id, key, step, timestamp, id`, slice);
+      for (const m of metricRows) {
+        let s = series.get(m.run_id);
+        if (!s) series.set(m.run_id, (s = {}));
+        (s[m.key] ??= []).push({ key: m.key, step: m.step, value: m.value ?? Number.NaN, timestamp: m.timestamp });
+      }
     }
-    const metrics = Object.fromEntries(Object.entries(series).map(([k, s]) => [k, s[s.length - 1]]));
-    const info: RunInfo = {
-      runId: row.run_id, experimentId: row.experiment_id, name: row.name, status: row.status, startTime: row.start_time,
-      endTime: row.end_time, parentRunId: row.parent_run_id, pid: row.pid, host: row.host, error: row.error,
-    };
-    const record: RunRecord = {
-      ...info,
-      params: kv('SELECT key, value FROM run_params WHERE run_id = ? ORDER BY key'),
-      tags: kv('SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key'),
-      metrics,
-    };
-    return { record, series };
+    return rows.map((row) => {
+      const s = series.get(row.run_id) ?? {};
+      const info: RunInfo = {
+        runId: row.run_id, experimentId: row.experiment_id, name: row.name, status: row.status, startTime: row.start_time,
+        endTime: row.end_time, parentRunId: row.parent_run_id, pid: row.pid, host: row.host, error: row.error,
+      };
+      const record: RunRecord = {
+        ...info,
+        params: params.get(row.run_id) ?? {},
+        tags: tags.get(row.run_id) ?? {},
+        metrics: Object.fromEntries(Object.entries(s).map(([k, list]) => [k, list[list.length - 1]])),
+      };
+      return { record, series: s };
+    });
   }
 
-  #detail(row: RunRow): RunDetail {
-    const { record, series } = this.#record(row);
-    const artifacts = this.#db.prepare('SELECT path, sha256, size FROM run_artifacts WHERE run_id = ? ORDER BY path').all(row.run_id) as ArtifactRecord[];
-    return { ...record, series, artifacts };
+  async #detail(db: SqlQueryable, row: RunRow): Promise<RunDetail> {
+    const [{ record, series }] = await this.#records(db, [row]);
+    return { ...record, series, artifacts: (await this.#artifacts(db, [row.run_id])).get(row.run_id) ?? [] };
+  }
+
+  async #artifacts(db: SqlQueryable, runIds: readonly string[]): Promise<Map<string, ArtifactRecord[]>> {
+    const out = new Map<string, ArtifactRecord[]>();
+    for (const slice of chunked(runIds, ID_CHUNK)) {
+      const rows = await db.query<ArtifactRecord & { run_id: string }>(
+        `SELECT run_id, path, sha256, size FROM run_artifacts WHERE run_id IN (${slice.map(() => '?').join(', ')}) ORDER BY run_id, path`, slice);
+      for (const a of rows) {
+        let list = out.get(a.run_id);
+        if (!list) out.set(a.run_id, (list = []));
+        list.push({ path: a.path, sha256: a.sha256, size: a.size });
+      }
+    }
+    return out;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The tracking contract: experiments, runs, params, metric series, tags and artifacts. The SQLite class in
- * `tracking-store.ts` implements it; a PostgreSQL one can later implement the same interface.
+ * The tracking contract: experiments, runs, params, metric series, tags and artifacts. `tracking-store.ts`
+ * implements it on the SQL layer (SQLite or PostgreSQL); every method returns a Promise.
  */
 
 export type RunStatus = 'running' | 'finished' | 'failed' | 'killed';
@@ -51,7 +51,7 @@ export interface RunInfo {
   readonly startTime: number;
   readonly endTime: number | null;
   readonly parentRunId: string | null;
-  /** The process that owns a running run (crash recovery checks it). */
+  /** The process that owns a running run (shown to people; recovery goes by the lease). */
   readonly pid: number;
   readonly host: string;
   readonly error: string | null;
@@ -97,32 +97,57 @@ export interface ListRunsFilter {
   readonly status?: RunStatus | readonly RunStatus[];
   readonly parentRunId?: string;
   readonly name?: string;
+  /**
+   * Only the newest attempt of each run name per experiment (a retried run replaces its killed or failed twin).
+   * Default false: every attempt.
+   */
+  readonly latestAttempts?: boolean;
+  /** Also load every metric series (one query for all runs, not one per run). */
+  readonly withSeries?: boolean;
+  /** Also load the artifacts (one query for all runs). */
+  readonly withArtifacts?: boolean;
+}
+
+/** A listed run, with its series when `withSeries` was asked, and how many attempts its name has. */
+export interface ListedRun extends RunRecord {
+  readonly series?: Readonly<Record<string, readonly Metric[]>>;
+  readonly artifacts?: readonly ArtifactRecord[];
+  /** Attempts of this run name in its experiment (1 when it never was retried). */
+  readonly attempts: number;
 }
 
 export interface RecoverOptions {
-  /** A running run owned by another host is declared dead after this long without activity. Default: one day. */
-  readonly foreignHostTimeoutMs?: number;
+  /** Clock value to compare leases with (default: the store's clock). */
+  readonly now?: number;
 }
 
 export interface TrackingStore {
   /** Creates the experiment if needed (race-free across processes); `tags` are upserted. */
-  getOrCreateExperiment(name: string, tags?: Readonly<Record<string, string>>): Experiment;
-  getExperiment(idOrName: number | string): Experiment | undefined;
-  listExperiments(): Experiment[];
-  /** Starts a run owned by this process; returns its 32-hex run id. */
-  startRun(opts: StartRunOptions): string;
+  getOrCreateExperiment(name: string, tags?: Readonly<Record<string, string>>): Promise<Experiment>;
+  getExperiment(idOrName: number | string): Promise<Experiment | undefined>;
+  listExperiments(): Promise<Experiment[]>;
+  /**
+   * Starts a run owned by this process with a heartbeat lease (renewed in the background until `endRun`);
+   * returns its 32-hex run id.
+   */
+  startRun(opts: StartRunOptions): Promise<string>;
   /** Appends points (one transaction). The run must be `running`. */
-  logMetrics(runId: string, points: readonly MetricPoint[]): void;
-  logParams(runId: string, params: Readonly<Record<string, ParamValue>>): void;
-  setTags(runId: string, tags: Readonly<Record<string, string>>): void;
-  logArtifact(runId: string, artifact: ArtifactRecord): void;
+  logMetrics(runId: string, points: readonly MetricPoint[]): Promise<void>;
+  logParams(runId: string, params: Readonly<Record<string, ParamValue>>): Promise<void>;
+  setTags(runId: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  logArtifact(runId: string, artifact: ArtifactRecord): Promise<void>;
   /** Writes the final status with the last metrics and tags in one transaction. */
-  endRun(runId: string, status: Exclude<RunStatus, 'running'>, final?: EndRunOptions): void;
-  listRuns(filter?: ListRunsFilter): RunRecord[];
+  endRun(runId: string, status: Exclude<RunStatus, 'running'>, final?: EndRunOptions): Promise<void>;
+  listRuns(filter?: ListRunsFilter): Promise<ListedRun[]>;
   /** By run id, else the most recent run with that name (optionally within one experiment). */
-  getRun(runIdOrName: string, opts?: { experiment?: number | string }): RunDetail | undefined;
+  getRun(runIdOrName: string, opts?: { experiment?: number | string }): Promise<RunDetail | undefined>;
   /** The most recent `finished` run of this name whose `config_hash` tag equals `configHash`. */
-  findFinishedRun(experimentId: number, name: string, configHash: string): RunDetail | undefined;
-  /** Marks running runs whose owner is gone as `killed`; returns how many. */
-  recoverOrphans(opts?: RecoverOptions): number;
+  findFinishedRun(experimentId: number, name: string, configHash: string): Promise<RunDetail | undefined>;
+  /**
+   * Marks `running` runs whose heartbeat lease expired (or, on this host, whose owner pid is gone) as `killed`;
+   * returns how many.
+   */
+  recoverOrphans(opts?: RecoverOptions): Promise<number>;
+  /** Stops the heartbeats of this store's runs (they then expire like a crashed process's). */
+  close(): void;
 }

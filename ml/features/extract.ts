@@ -7,7 +7,7 @@
  * keeps decoding while the JS thread runs inference on the previous batch.
  */
 import fs from 'node:fs';
-import { sha256 } from '../../runner/hash.ts';
+import { sha256 } from '../../lib/hash.ts';
 import type { Backbone } from '../onnx/backbone.ts';
 import { decodeForViews, NO_EXTRA_VIEWS, normalisationTables, preprocessingId, toTensor, viewBox, viewNames } from '../preprocess/index.ts';
 import type { PreprocessSpec, RawImage, ViewsSpec } from '../preprocess/index.ts';
@@ -87,7 +87,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   signal?.throwIfAborted();
   const space = featureSpace(backbone.sha256, spec);
   const wanted = wantedKeys(opts.images, opts.views, opts.evalViews);
-  const missing = store.missing(space, wanted);
+  const missing = await store.missing(space, wanted);
   const seconds = () => (performance.now() - t0) / 1000;
   if (missing.length === 0) return { computed: 0, reused: wanted.length, decoded: 0, failed: [], seconds: seconds() };
 
@@ -137,7 +137,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     const dim = backbone.dim;
     if (feats.length !== n * dim) throw new Error(`backbone returned ${feats.length} values for ${n} x ${dim} features`);
     const rows: FeatureRow[] = batchKeys.map((k, i) => ({ ...k, vector: feats.slice(i * dim, (i + 1) * dim) }));
-    store.put(space, rows);
+    await store.put(space, rows);
     done += n;
     opts.onProgress?.(done, total);
   };

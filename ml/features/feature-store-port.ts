@@ -21,9 +21,9 @@ export interface FeatureRow extends FeatureKey {
 
 export interface FeatureStorePort {
   /** The keys of `wanted` that have no vector in `space`, in the order given. */
-  missing(space: FeatureSpace, wanted: readonly FeatureKey[]): FeatureKey[];
+  missing(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<FeatureKey[]>;
   /** Stores rows in one transaction. */
-  put(space: FeatureSpace, rows: readonly FeatureRow[]): void;
+  put(space: FeatureSpace, rows: readonly FeatureRow[]): Promise<void>;
   /** Vectors row-major, in the order asked; throws naming the first missing key. */
-  load(space: FeatureSpace, wanted: readonly FeatureKey[]): { dim: number; data: Float32Array };
+  load(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<{ dim: number; data: Float32Array }>;
 }

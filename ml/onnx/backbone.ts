@@ -2,7 +2,7 @@
  * The frozen, pretrained backbone: verified by sha256, given a float32 `features` output, run in onnxruntime-node.
  */
 import fs from 'node:fs';
-import { sha256 } from '../../runner/hash.ts';
+import { sha256 } from '../../lib/hash.ts';
 import { addFeatureOutput } from './feature-output.ts';
 import { decodeModel, encodeModel } from './proto.ts';
 import { createSession, runLogits, type Session } from './session.ts';

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../../runner/fs-atomic.ts';
+import { writeFileAtomic } from '../../lib/fs-atomic.ts';
 
 export type { TopLevelSpec } from 'vega-lite';
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
-import { writeDirAtomic } from '../../runner/fs-atomic.ts';
+import { writeDirAtomic } from '../../lib/fs-atomic.ts';
 import type { Tf } from '../backends/select-backend.ts';
 import { modelFromArtifacts } from './artifacts.ts';
 import type { TrainedArtifacts, WeightSpec } from './types.ts';

@@ -1,8 +1,10 @@
 /**
  * The `pipeline` command. Exit codes: 0 ok, 1 invalid config or failed stage, 2 usage error, 130 interrupted.
+ * The product (its steps, services and commands) comes from the composition root (app/main.ts).
  */
 import { CommanderError } from 'commander';
 import { ConfigError, InterruptedError, PipelineError, UsageError } from '../errors.ts';
+import type { Product } from '../services.ts';
 import { buildProgram } from './program.ts';
 import { terminal } from './shared.ts';
 
@@ -29,9 +31,12 @@ function report(err: unknown): number {
   return 1;
 }
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
-  else process.exitCode = report(err);
+/** Parses `argv` and runs the command; sets `process.exitCode`. */
+export async function runCli(product: Product, argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram(product).parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
+    else process.exitCode = report(err);
+  }
 }

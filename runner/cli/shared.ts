@@ -1,12 +1,9 @@
-/** Pieces every CLI command uses: the registry, loading a pipeline, the terminal. */
-import fs from 'node:fs';
-import path from 'node:path';
+/** Pieces every CLI command uses: loading a pipeline with the product's registry, the terminal. */
 import type { Command } from 'commander';
-import { registry } from '../../steps/index.ts';
 import { loadPipeline } from '../config/load.ts';
 import { parseOverride, type Override } from '../config/overrides.ts';
 import type { PipelineConfig } from '../config/pipeline-config.ts';
-import { projectPaths } from '../engine.ts';
+import type { Registry } from '../registry.ts';
 import { Terminal } from '../terminal.ts';
 
 export const DEFAULT_PIPELINE = 'pipelines/food101.yaml';
@@ -28,19 +25,9 @@ export function overridesFrom(sets: readonly string[] | undefined): Override[] {
   return (sets ?? []).map(parseOverride);
 }
 
-export async function load(file: string, sets?: readonly string[]): Promise<PipelineConfig> {
+/** Loads and validates a pipeline file with the product's steps and sections. */
+export async function load(registry: Registry, file: string, sets?: readonly string[]): Promise<PipelineConfig> {
   return loadPipeline(file, registry, { overrides: overridesFrom(sets) });
-}
-
-/** Where the SQLite store is: --store, else the pipeline file's experiments path, else ./experiments/mlops.db. */
-export async function storePaths(opts: { store?: string; pipeline?: string }): Promise<{ dbFile: string; registryDir: string }> {
-  if (opts.store) {
-    const dbFile = path.resolve(opts.store);
-    return { dbFile, registryDir: path.join(path.dirname(dbFile), 'registry') };
-  }
-  const file = opts.pipeline ?? (fs.existsSync(DEFAULT_PIPELINE) ? DEFAULT_PIPELINE : undefined);
-  const experiments = file ? projectPaths(await load(file)).experiments : path.resolve('experiments');
-  return { dbFile: path.join(experiments, 'mlops.db'), registryDir: path.join(experiments, 'registry') };
 }
 
 export function terminal(): Terminal {

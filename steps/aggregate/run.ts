@@ -7,8 +7,8 @@ import { renderReport } from '../../ml/report/index.ts';
 import type { Summary } from '../../ml/report/summary.ts';
 import { pickWinner, select } from '../../ml/selection/select.ts';
 import type { StepContext } from '../../runner/context.ts';
-import { writeFileAtomic, writeJsonAtomic } from '../../runner/fs-atomic.ts';
-import { sha256 } from '../../runner/hash.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../../lib/fs-atomic.ts';
+import { sha256 } from '../../lib/hash.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
 import type { GridResult } from '../grid/grid-result.ts';
 import type { SplitResult } from '../split/split-result.ts';
@@ -22,11 +22,11 @@ import type { AggregateParams } from './index.ts';
 import { writePlots } from './plots.ts';
 import { refitRun } from './refit.ts';
 
-function finishedRuns(ctx: StepContext, grid: GridResult, base: Omit<Parameters<typeof runRequest>[1], 'run'>): TrainedRun[] {
+async function finishedRuns(ctx: StepContext, grid: GridResult, base: Omit<Parameters<typeof runRequest>[1], 'run'>): Promise<TrainedRun[]> {
   const runs: TrainedRun[] = [];
   const missing: string[] = [];
   for (const run of grid.runs) {
-    const found = reuseFinished(ctx, runRequest(ctx, { ...base, run }));
+    const found = await reuseFinished(ctx, runRequest(ctx, { ...base, run }));
     if (found) runs.push(found);
     else missing.push(run.name);
   }
@@ -43,7 +43,7 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
   const trained = ctx.input<TrainResult>('train');
   const base = { experimentId: trained.experimentId, experiment: split.experiment, split, features, grid, backend: params.backend };
   // Read from the tracking store, not the train stage's result: with --shard, each shard trained only its part.
-  const runs = finishedRuns(ctx, grid, base);
+  const runs = await finishedRuns(ctx, grid, base);
   const selection = select(
     runs.map((r) => ({ runId: r.runId, name: r.name, architecture: r.architecture, combination: r.combination, params: { ...r.params }, fold: r.fold, final: r.final })),
     { maxLossGap: params.max_loss_gap, weights: { accuracy: params.score_weights.accuracy, loss: params.score_weights.loss } },
@@ -52,14 +52,14 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
   for (const r of selection.relaxed) ctx.log.warn(`${r.architecture}: ${r.reason}`);
 
   const tracking = ctx.stores.tracking;
-  const parentRunId = tracking.startRun({
+  const parentRunId = await tracking.startRun({
     experimentId: trained.experimentId,
     name: `selection_${split.datasetVersion.slice(-8)}`,
     params: { max_loss_gap: String(params.max_loss_gap), winner_by: params.winner_by, refit: params.refit, score_weights: JSON.stringify(params.score_weights) },
     tags: { kind: 'selection', dataset_version: split.datasetVersion },
   });
   try {
-    tracking.logMetrics(
+    await tracking.logMetrics(
       parentRunId,
       selection.candidates.flatMap((c) =>
         (['val_acc', 'val_loss', 'train_acc', 'train_loss'] as const).flatMap((k) => [
@@ -86,7 +86,7 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
     if (params.refit) {
       const run = refitRun({ architecture: chosen.architecture, combination: chosen.combination, params: candidate.params }, candidate.runIds.map((id) => byId.get(id)!));
       const request = { ...runRequest(ctx, { ...base, run }), parentRunId };
-      const reused = reuseFinished(ctx, request);
+      const reused = await reuseFinished(ctx, request);
       if (!reused) ctx.log.info(`refitting ${chosen.architecture} ${chosen.combination} on the whole training split (${run.params.epochs} epochs)`);
       exported = reused ?? (await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, 0)) }));
       report = await evaluateOnTest(tf, exported.modelDir, grid.architectures[chosen.architecture], data);
@@ -127,9 +127,9 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
     writeFileAtomic(reportFile, renderReport(summary, { reportDir: ctx.paths.outputs }));
     for (const file of [summaryFile, reportFile]) {
       const bytes = fs.readFileSync(file);
-      tracking.logArtifact(parentRunId, { path: file, sha256: sha256(bytes), size: bytes.length });
+      await tracking.logArtifact(parentRunId, { path: file, sha256: sha256(bytes), size: bytes.length });
     }
-    tracking.endRun(parentRunId, 'finished', {
+    await tracking.endRun(parentRunId, 'finished', {
       metrics: Object.entries(winnerTest).flatMap(([k, v]) => (typeof v === 'number' ? [{ key: `winner.test.${k}`, value: v, step: 0 }] : [])),
       tags: { winner_architecture: chosen.architecture, winner_combination: chosen.combination, winner_run_id: exported.runId },
     });
@@ -154,7 +154,7 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
     };
     return { result, outputs: [summaryFile, reportFile, exported.modelDir] };
   } catch (err) {
-    tracking.endRun(parentRunId, ctx.signal.aborted ? 'killed' : 'failed', { error: (err as Error).message });
+    await tracking.endRun(parentRunId, ctx.signal.aborted ? 'killed' : 'failed', { error: (err as Error).message });
     throw err;
   }
 }

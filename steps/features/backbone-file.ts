@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../../runner/errors.ts';
-import { sha256 } from '../../runner/hash.ts';
+import { sha256 } from '../../lib/hash.ts';
 import type { Logger } from '../../runner/logger.ts';
 
 export async function ensureBackboneFile(file: string, expectedSha256: string, url: string | undefined, log: Logger): Promise<void> {

@@ -64,7 +64,8 @@ export async function runFeatures(ctx: StepContext, params: FeaturesParams) {
     for (const f of out.failed) ctx.log.warn(`excluded ${f.path}: ${f.reason}`);
     const rate = out.decoded > 0 ? `, ${(out.decoded / out.seconds).toFixed(0)} images/s` : '';
     ctx.log.info(`${out.computed} vectors computed, ${out.reused} reused from the store (${out.seconds.toFixed(1)}s${rate})`);
-    return { result, outputs: [ctx.paths.store] };
+    // The vectors live in the store (SQLite or PostgreSQL), not in files the engine could check.
+    return { result, outputs: [] };
   } finally {
     await backbone.dispose();
   }

@@ -3,7 +3,7 @@
  * (DESIGN.md section 5). Combinations are numbered c1, c2, ... per architecture in a fixed order: the cartesian
  * product over the hyperparameter keys in schema order, the first key varying slowest.
  */
-import { hashValue } from '../../runner/hash.ts';
+import { hashValue } from '../../lib/hash.ts';
 
 export type ParamGrid = Readonly<Record<string, unknown>>;
 

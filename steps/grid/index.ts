@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Type, type TSchema } from '../../runner/schema-builder.ts';
 import { hyperparamsSchema } from '../../ml/training/hyperparams.ts';
 import { didYouMean } from '../../runner/config/suggest.ts';
-import { writeJsonAtomic } from '../../runner/fs-atomic.ts';
+import { writeJsonAtomic } from '../../lib/fs-atomic.ts';
 import { defineStep, type StepCheckIssue } from '../../runner/step.ts';
 import { architecturesSection, type ArchitectureEntry } from '../sections/architectures.ts';
 import type { SplitResult } from '../split/split-result.ts';

@@ -6,6 +6,7 @@
 import { Type } from '../../runner/schema-builder.ts';
 import { defineStep } from '../../runner/step.ts';
 import { GateRefusedError } from '../../stores/errors.ts';
+import type { ModelLineage } from '../../stores/registry-types.ts';
 import type { AggregateResult } from '../aggregate/aggregate-result.ts';
 import type { ExportResult } from '../export/export-result.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
@@ -45,11 +46,6 @@ export const registerStep = defineStep({
     const registry = ctx.stores.registry;
     // The version's link to its data must resolve in this store: `registry show` lists the photos from it.
     await (await import('../split/record-version.ts')).recordDataVersion(ctx, split, { quietIfKnown: true });
-    const same = registry.listVersions(params.model).find((v) => v.sha256 === exp.sha256);
-    if (same) {
-      ctx.log.info(`this model is already registered as ${params.model} v${same.version} (${same.aliases.join(', ') || 'no alias'})`);
-      return { result: { model: params.model, version: same.version, aliases: same.aliases, sha256: same.sha256 } satisfies RegisterResult };
-    }
     const metrics = Object.fromEntries(Object.entries(agg.winner.test).flatMap(([k, v]) => (typeof v === 'number' ? [[`test.${k}`, v]] : [])));
     const lineage = {
       dataset_version: split.datasetVersion,
@@ -66,15 +62,23 @@ export const registerStep = defineStep({
       resolved_config_sha256: ctx.pipelineHash,
       git_commit: gitCommit(ctx.paths.workdir),
       parity_max_abs_diff: exp.parity.maxAbsDiff,
-      // Where the files are for any server, not only this machine: URIs and sha256 in the artifact store.
+      // Where the files are for any server, not only this machine: URIs and sha256 in the artifact store. Put
+      // before the registration (keys are content-addressed: a model registered already rewrites the same objects).
       artifacts: await (await import('./put-artifacts.ts')).putExportedModel(ctx, ctx.section(artifactsSection), params.model, exp.dir),
-    };
-    let version = registry.register({ name: params.model, sourceDir: exp.dir, lineage, metrics });
+    } satisfies ModelLineage;
+    // "Already registered?" and the insert happen under the model's row lock: two processes registering the same
+    // model file get one version.
+    const outcome = await registry.registerUnlessPresent({ name: params.model, sourceDir: exp.dir, lineage, metrics });
+    let version = outcome.version;
+    if (!outcome.created) {
+      ctx.log.info(`this model is already registered as ${params.model} v${version.version} (${version.aliases.join(', ') || 'no alias'})`);
+      return { result: { model: params.model, version: version.version, aliases: version.aliases, sha256: version.sha256 } satisfies RegisterResult };
+    }
     ctx.log.success(`registered ${params.model} v${version.version} as ${version.aliases.join(', ')} (test.accuracy ${metrics['test.accuracy']?.toFixed(4)})`);
     if (params.auto_promote && version.aliases.includes('challenger')) {
       try {
-        registry.promote(params.model, gateOptions(params.gate));
-        version = registry.resolve(params.model, version.version)!;
+        await registry.promote(params.model, gateOptions(params.gate));
+        version = (await registry.resolve(params.model, version.version))!;
         ctx.log.success(`auto-promoted v${version.version} to champion (gate ${params.gate.metric}, min_delta ${params.gate.min_delta})`);
       } catch (err) {
         if (!(err instanceof GateRefusedError)) throw err;

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sha256 } from '../../runner/hash.ts';
+import { sha256 } from '../../lib/hash.ts';
 
 /** The git commit of `dir` (with `+dirty` when there are uncommitted changes), or null outside a repository. */
 export function gitCommit(dir: string): string | null {

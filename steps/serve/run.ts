@@ -10,7 +10,9 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
   const predictionLog = createBatchedWriter(ctx.stores.predictions, {
     maxRows: 256,
     maxDelayMs: 500,
-    onError: (err) => log.error(`prediction log: ${(err as Error).message}`),
+    maxQueued: 20_000,
+    onError: (err, rows) => log.error(`prediction log: ${rows.length} rows dropped: ${(err as Error).message}`),
+    onOverflow: (dropped) => log.warn(`prediction log: the store is not keeping up, rows are being dropped (${dropped} so far)`),
   });
   const server = await startServer({
     port: p.port,
@@ -34,6 +36,6 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
   ctx.signal.addEventListener('abort', stop, { once: true });
   await server.closed;
   ctx.signal.removeEventListener('abort', stop);
-  log.info('server stopped; prediction log flushed');
+  log.info(`server stopped; prediction log flushed (${predictionLog.written} rows written${predictionLog.dropped ? `, ${predictionLog.dropped} dropped` : ''})`);
   return { result: { url: server.url } };
 }

@@ -10,8 +10,8 @@ import { getFamily } from '../../ml/families/index.ts';
 import { preprocess, type PreprocessSpec } from '../../ml/preprocess/index.ts';
 import { shareDataset } from '../../ml/training/run-in-worker.ts';
 import type { Dataset } from '../../ml/training/types.ts';
-import { mapLimit } from '../../runner/map-limit.ts';
-import type { Stores } from '../../stores/index.ts';
+import { mapLimit } from '../../lib/map-limit.ts';
+import type { FeatureStore } from '../../stores/index.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
 import { parseCsv, type ManifestEntry } from '../split/manifest.ts';
 import type { SplitResult } from '../split/split-result.ts';
@@ -30,12 +30,13 @@ function meanOfGroups(data: Float32Array, dim: number, k: number): Float32Array 
 export class TrainingData {
   readonly split: SplitResult;
   readonly features: FeaturesResult;
-  readonly #stores: Stores;
+  readonly #stores: { readonly features: FeatureStore };
   readonly #failed: Set<string>;
-  readonly #cache = new Map<string, Dataset>();
+  /** Promises, so that parallel runs asking for the same set share one load. */
+  readonly #cache = new Map<string, Promise<Dataset>>();
   readonly #pixels = new Map<string, Float32Array>();
 
-  constructor(split: SplitResult, features: FeaturesResult, stores: Stores) {
+  constructor(split: SplitResult, features: FeaturesResult, stores: { readonly features: FeatureStore }) {
     this.split = split;
     this.features = features;
     this.#stores = stores;
@@ -57,26 +58,40 @@ export class TrainingData {
    * Backbone features of `manifest`: for training, one row per stored view (augmentation); for evaluation, one
    * row per image, the mean of its test-time views (TTA), as the exported model computes it.
    */
-  featureSet(manifest: string, training: boolean): Dataset {
+  featureSet(manifest: string, training: boolean): Promise<Dataset> {
     const id = `f:${manifest}:${training}`;
-    const hit = this.#cache.get(id);
-    if (hit) return hit;
+    let hit = this.#cache.get(id);
+    if (!hit) {
+      hit = this.#loadFeatureSet(manifest, training);
+      hit.catch(() => this.#cache.delete(id)); // a failed load is not cached
+      this.#cache.set(id, hit);
+    }
+    return hit;
+  }
+
+  async #loadFeatureSet(manifest: string, training: boolean): Promise<Dataset> {
     const entries = this.entries(manifest);
     const views = training ? this.features.views : this.features.tta;
     const keys = entries.flatMap((e) => views.map((view) => ({ imageSha256: e.sha256, view })));
-    const { data, dim } = this.#stores.features.load(this.features.space, keys);
+    const { data, dim } = await this.#stores.features.load(this.features.space, keys);
     const x = training ? data : meanOfGroups(data, dim, views.length);
     const y = Int32Array.from(entries.flatMap((e) => (training ? views.map(() => this.label(e)) : [this.label(e)])));
-    const set = shareDataset({ x, y, n: y.length });
-    this.#cache.set(id, set);
-    return set;
+    return shareDataset({ x, y, n: y.length });
   }
 
   /** Preprocessed pixels of `manifest`, NHWC (centre view only). */
-  async pixelSet(manifest: string, spec: PreprocessSpec): Promise<Dataset> {
+  pixelSet(manifest: string, spec: PreprocessSpec): Promise<Dataset> {
     const id = `p:${manifest}:${spec.crop}`;
-    const hit = this.#cache.get(id);
-    if (hit) return hit;
+    let hit = this.#cache.get(id);
+    if (!hit) {
+      hit = this.#loadPixelSet(manifest, spec);
+      hit.catch(() => this.#cache.delete(id));
+      this.#cache.set(id, hit);
+    }
+    return hit;
+  }
+
+  async #loadPixelSet(manifest: string, spec: PreprocessSpec): Promise<Dataset> {
     const entries = this.entries(manifest);
     const s = spec.crop;
     const per = 3 * s * s;
@@ -92,9 +107,7 @@ export class TrainingData {
     });
     // The preprocessing layout (and ONNX's) is NCHW; tfjs layers take NHWC.
     const x = nchwToNhwc(nchw, entries.length, 3, s, s);
-    const set = shareDataset({ x, y: Int32Array.from(entries.map((e) => this.label(e))), n: entries.length });
-    this.#cache.set(id, set);
-    return set;
+    return shareDataset({ x, y: Int32Array.from(entries.map((e) => this.label(e))), n: entries.length });
   }
 
   /**

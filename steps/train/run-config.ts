@@ -3,7 +3,7 @@
  * reused instead of trained again (a train stage killed half-way resumes with the runs it had finished).
  */
 import path from 'node:path';
-import { hashValue } from '../../runner/hash.ts';
+import { hashValue } from '../../lib/hash.ts';
 
 export interface RunConfig {
   readonly datasetVersion: string;

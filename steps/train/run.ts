@@ -13,7 +13,7 @@ export async function runTrain(ctx: StepContext, params: TrainParams) {
   const split = ctx.input<SplitResult>('split');
   const features = ctx.input<FeaturesResult>('features');
   const grid = ctx.input<GridResult>('grid');
-  const experiment = ctx.stores.tracking.getOrCreateExperiment(split.experiment, { dataset_version: split.datasetVersion });
+  const experiment = await ctx.stores.tracking.getOrCreateExperiment(split.experiment, { dataset_version: split.datasetVersion });
   const shard = ctx.options.shard;
   const mine = grid.runs.filter((_, i) => !shard || i % shard.count === shard.index);
   if (shard) ctx.log.info(`shard ${shard.index}/${shard.count}: ${mine.length} of ${grid.runs.length} runs`);
@@ -22,7 +22,7 @@ export async function runTrain(ctx: StepContext, params: TrainParams) {
   const settled = await Promise.allSettled(
     mine.map(async (run): Promise<TrainedRun> => {
       const request = runRequest(ctx, { experimentId: experiment.id, experiment: split.experiment, split, features, grid, run, backend: params.backend });
-      const reused = reuseFinished(ctx, request);
+      const reused = await reuseFinished(ctx, request);
       const trained = reused ?? (await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, run.fold)) }));
       progress.tick();
       const f = trained.final;

@@ -12,7 +12,7 @@ import { saveTrained } from '../../ml/training/model-io.ts';
 import { runInWorker } from '../../ml/training/run-in-worker.ts';
 import type { Dataset, EpochMetrics, TrainJob } from '../../ml/training/types.ts';
 import type { StepContext } from '../../runner/context.ts';
-import { sha256 } from '../../runner/hash.ts';
+import { sha256 } from '../../lib/hash.ts';
 import type { ArchitectureEntry } from '../sections/architectures.ts';
 import type { TrainedRun } from './train-result.ts';
 
@@ -49,15 +49,27 @@ function flatParams(r: RunRequest): Record<string, string | number | boolean> {
   return out;
 }
 
+/**
+ * Per-epoch metric writes arrive in the worker's message handler, which cannot await: they are chained per run
+ * (in order, one at a time) and `settle()` waits for the chain before the run is ended. A failed write is kept
+ * and reported then, so it is never silently lost.
+ */
+function metricChain(write: (e: EpochMetrics) => Promise<void>) {
+  let tail: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  return {
+    push(e: EpochMetrics): void {
+      tail = tail.then(() => write(e)).catch((err: unknown) => { failure ??= err; });
+    },
+    async settle(): Promise<void> {
+      await tail;
+      if (failure) throw failure;
+    },
+  };
+}
+
 export async function trainTracked(ctx: StepContext, r: RunRequest): Promise<TrainedRun> {
   const tracking = ctx.stores.tracking;
-  const runId = tracking.startRun({
-    experimentId: r.experimentId,
-    name: r.name,
-    params: flatParams(r),
-    parentRunId: r.parentRunId,
-    tags: { fold: String(r.fold), architecture: r.architecture, combination: r.combination, family: r.entry.family, config_hash: r.configHash, ...r.tags },
-  });
   const job: TrainJob = {
     family: r.entry.family,
     spec: r.entry,
@@ -69,53 +81,67 @@ export async function trainTracked(ctx: StepContext, r: RunRequest): Promise<Tra
     inputDim: r.inputDim,
     inputShape: r.inputShape,
   };
-  try {
-    const result = await ctx.pools.run(() =>
-      runInWorker(job, { signal: ctx.signal, onEpoch: (e) => tracking.logMetrics(runId, points(e)) }),
-    );
-    const modelDir = path.join(r.artifactDir, 'model');
-    const curves = path.join(r.artifactDir, 'curves.png');
-    await saveTrained(modelDir, result.artifacts, { family: r.entry.family, spec: r.entry, numClasses: r.numClasses, inputDim: r.inputDim, inputShape: r.inputShape });
-    await renderTrainingCurves(result.epochs, curves, { title: r.name, bestEpoch: result.bestEpoch });
-    for (const file of [path.join(modelDir, 'model.json'), path.join(modelDir, 'weights.bin'), curves]) {
-      const bytes = fs.readFileSync(file);
-      tracking.logArtifact(runId, { path: file, sha256: sha256(bytes), size: bytes.length });
-    }
-    const best = result.epochs[result.bestEpoch - 1];
-    tracking.endRun(runId, 'finished', {
-      metrics: [{ key: 'train_time_sec', value: result.trainTimeSec, step: result.epochs.length }],
-      tags: { backend: result.backend.name, best_epoch: String(result.bestEpoch), stopped_early: String(result.stoppedEarly) },
-    });
-    ctx.log.debug(`${r.name}: backend ${result.backend.name} (${result.backend.detail})`);
-    return {
+  // The run is recorded when its turn in the pool comes, not when it is queued: runs still waiting when the
+  // stage is interrupted never started, so they are not recorded (as killed or otherwise).
+  return ctx.pools.run(async () => {
+    ctx.signal.throwIfAborted();
+    const runId = await tracking.startRun({
+      experimentId: r.experimentId,
       name: r.name,
-      runId,
-      architecture: r.architecture,
-      family: r.entry.family,
-      combination: r.combination,
-      fold: r.fold,
-      params: r.params,
-      final: { train_loss: best.train_loss, train_acc: best.train_acc, val_loss: best.val_loss ?? NaN, val_acc: best.val_acc ?? NaN },
-      bestEpoch: result.bestEpoch,
-      epochs: result.epochs.length,
-      trainTimeSec: result.trainTimeSec,
-      backend: result.backend.name,
-      modelDir,
-      curves,
-      reused: false,
-    };
-  } catch (err) {
-    tracking.endRun(runId, ctx.signal.aborted ? 'killed' : 'failed', { error: (err as Error).message });
-    throw err;
-  }
+      params: flatParams(r),
+      parentRunId: r.parentRunId,
+      tags: { fold: String(r.fold), architecture: r.architecture, combination: r.combination, family: r.entry.family, config_hash: r.configHash, ...r.tags },
+    });
+    const metrics = metricChain((e) => tracking.logMetrics(runId, points(e)));
+    try {
+      const result = await runInWorker(job, { signal: ctx.signal, onEpoch: (e) => metrics.push(e) });
+      await metrics.settle();
+      const modelDir = path.join(r.artifactDir, 'model');
+      const curves = path.join(r.artifactDir, 'curves.png');
+      await saveTrained(modelDir, result.artifacts, { family: r.entry.family, spec: r.entry, numClasses: r.numClasses, inputDim: r.inputDim, inputShape: r.inputShape });
+      await renderTrainingCurves(result.epochs, curves, { title: r.name, bestEpoch: result.bestEpoch });
+      for (const file of [path.join(modelDir, 'model.json'), path.join(modelDir, 'weights.bin'), curves]) {
+        const bytes = fs.readFileSync(file);
+        await tracking.logArtifact(runId, { path: file, sha256: sha256(bytes), size: bytes.length });
+      }
+      const best = result.epochs[result.bestEpoch - 1];
+      await tracking.endRun(runId, 'finished', {
+        metrics: [{ key: 'train_time_sec', value: result.trainTimeSec, step: result.epochs.length }],
+        tags: { backend: result.backend.name, best_epoch: String(result.bestEpoch), stopped_early: String(result.stoppedEarly) },
+      });
+      ctx.log.debug(`${r.name}: backend ${result.backend.name} (${result.backend.detail})`);
+      return {
+        name: r.name,
+        runId,
+        architecture: r.architecture,
+        family: r.entry.family,
+        combination: r.combination,
+        fold: r.fold,
+        params: r.params,
+        final: { train_loss: best.train_loss, train_acc: best.train_acc, val_loss: best.val_loss ?? NaN, val_acc: best.val_acc ?? NaN },
+        bestEpoch: result.bestEpoch,
+        epochs: result.epochs.length,
+        trainTimeSec: result.trainTimeSec,
+        backend: result.backend.name,
+        modelDir,
+        curves,
+        reused: false,
+      };
+    } catch (err) {
+      // Metrics already in flight are written before the final status (a failed chain is reported by `err`).
+      await metrics.settle().catch(() => {});
+      await tracking.endRun(runId, ctx.signal.aborted ? 'killed' : 'failed', { error: (err as Error).message });
+      throw err;
+    }
+  });
 }
 
 /**
  * A finished run with the same configuration hash, rebuilt from the tracking store, if its model is still on
  * disk: reused instead of trained again.
  */
-export function reuseFinished(ctx: StepContext, r: Omit<RunRequest, 'train' | 'val'>): TrainedRun | undefined {
-  const found = ctx.stores.tracking.findFinishedRun(r.experimentId, r.name, r.configHash);
+export async function reuseFinished(ctx: StepContext, r: Omit<RunRequest, 'train' | 'val'>): Promise<TrainedRun | undefined> {
+  const found = await ctx.stores.tracking.findFinishedRun(r.experimentId, r.name, r.configHash);
   const modelDir = path.join(r.artifactDir, 'model');
   if (!found || !fs.existsSync(path.join(modelDir, 'model.json'))) return undefined;
   const bestEpoch = Number(found.tags.best_epoch ?? 0);

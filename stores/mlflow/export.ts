@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeDirAtomic } from '../../runner/fs-atomic.ts';
+import { writeDirAtomic } from '../../lib/fs-atomic.ts';
 import { systemClock, type Clock } from '../common.ts';
 import { InvalidStateError } from '../errors.ts';
 import type { RegistryStore } from '../registry-types.ts';
@@ -53,8 +53,11 @@ export async function exportMlflow(
   const missing: string[] = [];
   let runCount = 0;
   let versionCount = 0;
-  const experiments = stores.tracking.listExperiments();
-  const models = stores.registry.listModels();
+  // Four queries in all (plus one per table slice), whatever the number of runs and versions.
+  const experiments = await stores.tracking.listExperiments();
+  const runs = await stores.tracking.listRuns({ withSeries: true, withArtifacts: true });
+  const models = await stores.registry.listModels();
+  const versions = await stores.registry.listAllVersions();
 
   await writeDirAtomic(root, (tmp) => {
     const write = (rel: string, content: string) => {
@@ -73,9 +76,9 @@ export async function exportMlflow(
       const id = String(exp.id);
       write(path.join(id, 'meta.yaml'), toYaml(experimentMeta(experimentOf(exp), fileUri(path.join(root, id)))));
       writeKeys(path.join(id, 'tags'), exp.tags);
-      for (const record of stores.tracking.listRuns({ experiment: exp.id })) {
-        const run = stores.tracking.getRun(record.runId);
-        if (!run) continue; // deleted between the listing and now
+      for (const record of runs) {
+        if (record.experimentId !== exp.id) continue;
+        const run: RunDetail = { ...record, series: record.series ?? {}, artifacts: record.artifacts ?? [] };
         runCount++;
         const runDir = path.join(id, run.runId);
         const artifactDir = path.join(root, runDir, 'artifacts');
@@ -92,9 +95,10 @@ export async function exportMlflow(
       const modelDir = path.join('models', model.name);
       write(path.join(modelDir, 'meta.yaml'), toYaml(registeredModelMeta(model)));
       for (const [alias, version] of Object.entries(model.aliases)) write(path.join(modelDir, 'aliases', alias), String(version));
-      for (const v of stores.registry.listVersions(model.name)) {
+      for (const v of versions) {
+        if (v.name !== model.name) continue;
         versionCount++;
-        const runId = typeof v.lineage.runId === 'string' ? v.lineage.runId : null;
+        const runId = v.lineage.run_id ?? null;
         const versionDir = path.join(modelDir, `version-${v.version}`);
         write(path.join(versionDir, 'meta.yaml'), toYaml(modelVersionMeta(v, runId)));
         writeKeys(path.join(versionDir, 'tags'), modelVersionTags(v));

@@ -156,8 +156,12 @@ export class PostgresClient implements SqlClient {
     }
   }
 
-  async close(): Promise<void> {
-    await this.#pool.end();
+  #closed: Promise<void> | undefined;
+
+  /** Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.#pool.end();
+    return this.#closed;
   }
 
   async #ensureSchema(schema: string): Promise<void> {

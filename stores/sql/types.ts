@@ -7,8 +7,11 @@
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** What a placeholder can bind. Booleans become 1/0 on SQLite; Buffers are BLOB / bytea. */
-export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
+/**
+ * What a placeholder can bind. Booleans become 1/0 on SQLite; Buffers are BLOB / bytea; arrays bind only on
+ * PostgreSQL (`?::text[]`).
+ */
+export type SqlValue = string | number | bigint | boolean | null | Uint8Array | readonly string[] | readonly number[];
 
 export type Row = Record<string, unknown>;
 

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { exited, runCli, spawnCli, waitFor } from '../helpers/cli.ts';
 import { backbonePath, backboneSha256, miniDataDir } from '../helpers/paths.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
@@ -105,8 +106,12 @@ test('register puts the model into S3; a fresh server fetches it into an empty c
   assert.equal(dataset.photos.length, dataset.trainingImages);
   assert.ok(dataset.photos.length > 0 && dataset.photos.length < dataset.counts.train, `${dataset.photos.length} of ${dataset.counts.train}`);
   assert.ok(dataset.photos.every((p) => p.split === 'train' && p.fold !== fold && ['pizza', 'sushi'].includes(p.className)));
-  // A store that never saw the split (here: its data versions wiped) gets the version from the register step.
-  for (const f of fs.readdirSync(path.join(dir, 'experiments'))) if (f.startsWith('data-versions.db')) fs.rmSync(path.join(dir, 'experiments', f));
+  // A store that never saw the split (here: its dataset version deleted) gets the version from the register step.
+  const db = new Database(path.join(dir, 'experiments', 'mlops.db'));
+  db.pragma('foreign_keys = ON');
+  assert.equal(db.prepare('DELETE FROM dataset_versions WHERE version = ?').run(dataset.version).changes, 1);
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM dataset_images').get() as { n: number }).n, 0);
+  db.close();
   const again = runCli(['run', 'pipeline.yaml', '--only', 'register', '--force'], { cwd: dir, env });
   assert.equal(again.code, 0, again.stderr + again.stdout);
   const data = runCli(['data', 'show', dataset.version, '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir, env });

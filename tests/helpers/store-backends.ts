@@ -8,6 +8,9 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { tempDir } from './tmp.ts';
+import { openStores, type OpenStoresOptions, type Stores } from '../../stores/index.ts';
+import { STORE_MIGRATIONS } from '../../stores/migrations.ts';
+import { migrate, openSql, parseStoreUrl, type SqlClient } from '../../stores/sql/index.ts';
 
 export interface Backend {
   readonly name: 'sqlite' | 'postgres';
@@ -47,3 +50,18 @@ export const postgresBackend: Backend | undefined = pgUrl
 
 /** SQLite, plus PostgreSQL when MLOPS_TEST_POSTGRES_URL is set. */
 export const backends: readonly Backend[] = postgresBackend ? [sqliteBackend, postgresBackend] : [sqliteBackend];
+
+/** A migrated SQL client on `url`, closed after `t`. */
+export async function openClient(t: { after(fn: () => Promise<void>): void }, url: string): Promise<SqlClient> {
+  const db = await openSql(parseStoreUrl(url));
+  t.after(() => db.close());
+  await migrate(db, STORE_MIGRATIONS);
+  return db;
+}
+
+/** `openStores` on `url`, closed after `t`. */
+export async function openTestStores(t: { after(fn: () => Promise<void>): void }, url: string, opts: Partial<OpenStoresOptions> = {}): Promise<Stores> {
+  const stores = await openStores({ url, registryDir: opts.registryDir ?? path.join(tempDir(t as never), 'registry'), ...opts });
+  t.after(() => stores.close());
+  return stores;
+}

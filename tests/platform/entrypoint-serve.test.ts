@@ -23,7 +23,7 @@ const LABELS = ['apple_pie', 'pizza', 'sushi'];
 function appDir(root: string): string {
   const app = path.join(root, 'app');
   fs.mkdirSync(path.join(app, 'pipelines'), { recursive: true });
-  for (const entry of ['bin', 'runner', 'steps', 'ml', 'stores', 'artifacts', 'server', 'node_modules', 'package.json', 'tsconfig.json']) {
+  for (const entry of ['app', 'lib', 'bin', 'runner', 'steps', 'ml', 'stores', 'artifacts', 'server', 'node_modules', 'package.json', 'tsconfig.json']) {
     fs.symlinkSync(path.join(repoRoot, entry), path.join(app, entry));
   }
   // A copy, not a link: the pipeline's workdir (and so experiments/) resolves against the file's own folder.
@@ -46,12 +46,12 @@ test('entrypoint.sh serve: serves the champion on PORT, predicts a Food-101 phot
   const app = appDir(root);
   const experiments = path.join(app, 'experiments');
   const version = tinyVersion(path.join(root, 'model'), 1, LABELS, 1);
-  const stores = openStores({ dbFile: path.join(experiments, 'mlops.db'), registryDir: path.join(experiments, 'registry') });
+  const stores = await openStores({ url: `sqlite:${path.join(experiments, 'mlops.db')}`, registryDir: path.join(experiments, 'registry') });
   try {
-    const v = stores.registry.register({ name: 'food101', sourceDir: version.dir, metrics: { 'test.accuracy': 0.5 } });
+    const v = await stores.registry.register({ name: 'food101', sourceDir: version.dir, metrics: { 'test.accuracy': 0.5 } });
     assert.deepEqual(v.aliases, ['champion']);
   } finally {
-    stores.close();
+    await stores.close();
   }
 
   const port = await freePort();

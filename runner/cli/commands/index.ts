@@ -1,12 +1,8 @@
-/** The CLI's commands, listed explicitly. */
+/** The runner's own commands, listed explicitly (the product adds its commands through `Product.commands`). */
 import type { Command } from 'commander';
-import { dataCommand } from './data.ts';
-import { mlflowCommand } from './mlflow.ts';
+import type { Product } from '../../services.ts';
 import { planCommand } from './plan.ts';
-import { registryCommand } from './registry.ts';
 import { runCommand } from './run.ts';
-import { runsCommand } from './runs.ts';
-import { serveCommand } from './serve.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: readonly ((program: Command) => void)[] = [validateCommand, planCommand, runCommand, runsCommand, registryCommand, dataCommand, mlflowCommand, serveCommand];
+export const commands: readonly ((program: Command, product: Product) => void)[] = [validateCommand, planCommand, runCommand];

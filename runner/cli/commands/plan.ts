@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { registry } from '../../../steps/index.ts';
 import { loadPipeline } from '../../config/load.ts';
 import { Engine } from '../../engine.ts';
 import { LogSink } from '../../logger.ts';
 import { selectStages } from '../../plan.ts';
+import type { Product } from '../../services.ts';
 import { overridesFrom, selectionOptions, terminal } from '../shared.ts';
 
 interface PlanOptions {
@@ -13,7 +13,7 @@ interface PlanOptions {
   until?: string;
 }
 
-export function planCommand(program: Command): void {
+export function planCommand(program: Command, product: Product): void {
   selectionOptions(
     program
       .command('plan')
@@ -21,10 +21,11 @@ export function planCommand(program: Command): void {
       .argument('<file>', 'pipeline file (YAML)'),
     'only these stages (repeatable or comma-separated)',
   ).action(async (file: string, opts: PlanOptions) => {
-      const config = await loadPipeline(file, registry, { overrides: overridesFrom(opts.set), lenientSteps: true });
+      const config = await loadPipeline(file, product.registry, { overrides: overridesFrom(opts.set), lenientSteps: true });
       const term = terminal();
       const c = term.color;
-      const engine = new Engine(config, new LogSink(term));
+      const services = await product.openServices(config);
+      const engine = new Engine(config, new LogSink(term), services);
       try {
         const selected = new Set(selectStages(config, opts).map((s) => s.name));
         const rows: string[][] = [];
@@ -45,7 +46,7 @@ export function planCommand(program: Command): void {
         process.stdout.write(`${c.bold(line(['#', 'stage', 'step', 'pool', 'status']))}\n${rows.map(line).join('\n')}\n`);
         if (config.missingSteps.length) process.exitCode = 1;
       } finally {
-        engine.close();
+        await services.close();
       }
     });
 }

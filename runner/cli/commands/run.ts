@@ -4,6 +4,7 @@ import { Engine, projectPaths } from '../../engine.ts';
 import { UsageError } from '../../errors.ts';
 import { LogSink } from '../../logger.ts';
 import { createRunRecord } from '../../run-record.ts';
+import type { OpenedServices, Product } from '../../services.ts';
 import { load, selectionOptions, terminal } from '../shared.ts';
 
 export interface RunFlags {
@@ -26,13 +27,21 @@ function parseShard(text: string | undefined): { index: number; count: number } 
 }
 
 /** Loads, validates and runs a pipeline; shared by `run` and `serve`. */
-export async function runPipelineCommand(file: string, flags: RunFlags): Promise<void> {
-  const config = await load(file, flags.set);
+export async function runPipelineCommand(product: Product, file: string, flags: RunFlags): Promise<void> {
+  const config = await load(product.registry, file, flags.set);
   const shard = parseShard(flags.shard);
   const term = terminal();
   const record = createRunRecord(config, projectPaths(config).logs, process.argv.slice(1));
   const sink = new LogSink(term, { file: record.logFile, verbose: flags.verbose });
-  const engine = new Engine(config, sink);
+  let services: OpenedServices;
+  try {
+    // Opened (and migrated) before the first stage: a bad store URL fails here, not half-way through.
+    services = await product.openServices(config);
+  } catch (err) {
+    sink.close();
+    throw err;
+  }
+  const engine = new Engine(config, sink, services);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(130); // second Ctrl-C: leave now
@@ -44,6 +53,7 @@ export async function runPipelineCommand(file: string, flags: RunFlags): Promise
   const started = performance.now();
   engine.log.info(`pipeline ${config.name} (${path.relative(process.cwd(), config.file)}), run ${record.id}`);
   engine.log.debug(`resolved config: ${record.configFile}`);
+  engine.log.debug(`store: ${services.describe}`);
   try {
     const outcomes = await engine.run(flags, { force: flags.force ?? false, shard }, controller.signal);
     const ran = outcomes.filter((o) => o.status === 'ran').length;
@@ -58,12 +68,12 @@ export async function runPipelineCommand(file: string, flags: RunFlags): Promise
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    engine.close();
+    await services.close();
     sink.close();
   }
 }
 
-export function runCommand(program: Command): void {
+export function runCommand(program: Command, product: Product): void {
   selectionOptions(
     program
       .command('run')
@@ -74,5 +84,5 @@ export function runCommand(program: Command): void {
     .option('--force', 'run selected stages even when cached')
     .option('--shard <i/n>', 'only shard i of n of the work (train), for parallel jobs')
     .option('-v, --verbose', 'show debug lines on the terminal (they are always in the log file)')
-    .action(runPipelineCommand);
+    .action((file: string, flags: RunFlags) => runPipelineCommand(product, file, flags));
 }

@@ -15,14 +15,14 @@ class MemoryStore implements FeatureStorePort {
   readonly rows = new Map<string, Float32Array>();
   puts = 0;
   static id = (s: FeatureSpace, k: FeatureKey) => `${s.backboneSha256}/${s.preprocessingId}/${k.imageSha256}/${k.view}`;
-  missing(space: FeatureSpace, wanted: readonly FeatureKey[]): FeatureKey[] {
+  async missing(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<FeatureKey[]> {
     return wanted.filter((k) => !this.rows.has(MemoryStore.id(space, k)));
   }
-  put(space: FeatureSpace, rows: readonly FeatureRow[]): void {
+  async put(space: FeatureSpace, rows: readonly FeatureRow[]): Promise<void> {
     this.puts++;
     for (const r of rows) this.rows.set(MemoryStore.id(space, r), Float32Array.from(r.vector));
   }
-  load(space: FeatureSpace, wanted: readonly FeatureKey[]): { dim: number; data: Float32Array } {
+  async load(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<{ dim: number; data: Float32Array }> {
     const vs = wanted.map((k) => {
       const v = this.rows.get(MemoryStore.id(space, k));
       if (!v) throw new Error(`no vector for ${k.imageSha256}/${k.view}`);
@@ -109,13 +109,13 @@ describe('extractFeatures', () => {
       const views = await preprocessViews(img.path, DEFAULT_PREPROCESS, { flip: true, crops: 2 }, img.sha256);
       for (const v of views) {
         const want = await backbone.features(v.data, 1);
-        const got = store.load(space, [{ imageSha256: img.sha256, view: v.view }]).data;
+        const got = (await store.load(space, [{ imageSha256: img.sha256, view: v.view }])).data;
         assert.ok(maxAbsDiff(got, want) < 1e-6, `${img.path} ${v.view}`);
       }
     }
     const test = images.find((i) => !i.train)!;
     const want = await backbone.features(await preprocess(test.path, DEFAULT_PREPROCESS), 1);
-    assert.ok(maxAbsDiff(store.load(space, [{ imageSha256: test.sha256, view: 'center' }]).data, want) < 1e-6);
+    assert.ok(maxAbsDiff((await store.load(space, [{ imageSha256: test.sha256, view: 'center' }])).data, want) < 1e-6);
   });
 
   it('stops between batches on abort, keeping what was stored', async () => {

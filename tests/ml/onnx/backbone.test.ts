@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BackboneHashError, loadBackbone, type Backbone } from '../../../ml/onnx/backbone.ts';
-import { sha256File } from '../../../runner/hash.ts';
+import { sha256File } from '../../../lib/hash.ts';
 import { DEFAULT_PREPROCESS, preprocess } from '../../../ml/preprocess/index.ts';
 import { backboneFeatureNode, backbonePath, backboneSha256 } from '../../helpers/paths.ts';
 import { tempDir } from '../../helpers/tmp.ts';

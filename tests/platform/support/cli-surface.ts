@@ -4,11 +4,12 @@
  * positional arguments fit. So renaming a command or an option breaks these tests, not a deployment.
  */
 import type { Command, Option } from 'commander';
+import { product } from '../../../app/product.ts';
 import { buildProgram } from '../../../runner/cli/program.ts';
 
 let cached: Command | undefined;
 export function program(): Command {
-  return (cached ??= buildProgram());
+  return (cached ??= buildProgram(product));
 }
 
 /** The subcommand at `path` (e.g. ['registry', 'show']), or undefined. */

@@ -1,20 +1,21 @@
 /** `pipeline data list | show <version> | diff <a> <b>`: the dataset versions the split stage recorded. */
 import type { Command } from 'commander';
+import { printJson, terminal } from '../../../runner/cli/shared.ts';
+import { table, when } from '../../../runner/cli/table.ts';
+import { UsageError } from '../../../runner/errors.ts';
+import type { Product } from '../../../runner/services.ts';
 import type { DataSplit, DatasetVersion } from '../../../stores/data-version-store.ts';
-import { UsageError } from '../../errors.ts';
-import { printJson, terminal } from '../shared.ts';
-import { table, when } from '../table.ts';
 import { storeOptions, withStores, type StoreFlags } from '../with-stores.ts';
 
 const versionJson = (v: DatasetVersion) => ({ ...v, createdAt: new Date(v.createdAt).toISOString() });
 const REF = "a dataset version: its name, the 8-hex suffix of the name, a manifest-hash prefix, or 'latest'";
 
-export function dataCommand(program: Command): void {
+export function dataCommand(program: Command, product: Product): void {
   const data = program.command('data').description('Dataset versions: one per split of the data, with every image, its class, sha256, split and fold.');
 
   storeOptions(data.command('list').description('List recorded dataset versions, newest first.').option('--json', 'print JSON')).action(
     (opts: StoreFlags & { json?: boolean }) =>
-      withStores(opts, async (stores) => {
+      withStores(product, opts, async (stores) => {
         const versions = await stores.dataVersions.list();
         if (opts.json) return printJson(versions.map(versionJson));
         if (!versions.length) return void process.stdout.write('no dataset versions yet: run the pipeline through its split stage\n');
@@ -37,7 +38,7 @@ export function dataCommand(program: Command): void {
       .option('--class <name>', 'with --images: one class')
       .option('--json', 'print JSON'),
   ).action((ref: string, opts: StoreFlags & { json?: boolean; images?: boolean; split?: string; class?: string }) =>
-    withStores(opts, async (stores) => {
+    withStores(product, opts, async (stores) => {
       if (opts.split !== undefined && opts.split !== 'train' && opts.split !== 'test') throw new UsageError(`--split ${opts.split}: expected train or test`);
       const v = await stores.dataVersions.get(ref);
       if (!v) throw new UsageError(`no dataset version '${ref}': see \`pipeline data list\``);
@@ -60,7 +61,7 @@ export function dataCommand(program: Command): void {
       .argument('<to>', REF)
       .option('--json', 'print JSON'),
   ).action((from: string, to: string, opts: StoreFlags & { json?: boolean }) =>
-    withStores(opts, async (stores) => {
+    withStores(product, opts, async (stores) => {
       const d = await stores.dataVersions.diff(from, to);
       if (opts.json) return printJson(d);
       const c = terminal().color;

@@ -1,0 +1,20 @@
+/**
+ * The composition root: the product's steps and sections, its services, and its own CLI commands, handed to
+ * the generic runner. bin/pipeline.js and tests build the CLI from this.
+ */
+import type { Product } from '../runner/services.ts';
+import { registry } from '../steps/index.ts';
+import { dataCommand } from './cli/commands/data.ts';
+import { mlflowCommand } from './cli/commands/mlflow.ts';
+import { registryCommand } from './cli/commands/registry.ts';
+import { runsCommand } from './cli/commands/runs.ts';
+import { serveCommand } from './cli/commands/serve.ts';
+import { storeCommand } from './cli/commands/store.ts';
+import { openServices } from './services.ts';
+import './step-stores.ts';
+
+export const product: Product = {
+  registry,
+  openServices,
+  commands: [runsCommand, registryCommand, dataCommand, mlflowCommand, storeCommand, serveCommand],
+};

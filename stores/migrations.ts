@@ -1,5 +1,5 @@
 /** Every component's migrations, listed explicitly; `openStores` and `pipeline store migrate` apply them. */
-import { FEATURE_MIGRATIONS } from './feature-store.ts';
+import { FEATURE_MIGRATIONS } from './feature-schema.ts';
 import { FILE_HASH_MIGRATIONS } from './file-hash-cache.ts';
 import { PREDICTION_MIGRATIONS } from './prediction-log.ts';
 import { REGISTRY_MIGRATIONS } from './registry-schema.ts';

@@ -220,7 +220,7 @@ export class SqlTrackingStore implements TrackingStore {
     if (!(await this.#db.one("SELECT 1 AS x FROM runs WHERE status = 'running' LIMIT 1"))) return 0;
     return this.#db.transaction(async (tx) => {
       const now = opts.now ?? this.#now();
-      const running = await tx.query<RunRow>(`SELECT * FROM runs WHERE status = 'running'${tx.forUpdate}`);
+      const running = await tx.query<RunRow>(`SELECT * FROM runs WHERE status = 'running' ORDER BY run_id${tx.forUpdate}`);
       let killed = 0;
       for (const r of running) {
         if (this.#active.has(r.run_id)) continue;

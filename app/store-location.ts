@@ -42,7 +42,8 @@ export async function storeForFlags(
   defaultPipeline: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<StoreChoice> {
-  const file = flags.pipeline ?? (fs.existsSync(defaultPipeline) ? defaultPipeline : undefined);
+  // With --store, the default pipeline is not read (a problem in it must not block reading another store).
+  const file = flags.pipeline ?? (!flags.store && fs.existsSync(defaultPipeline) ? defaultPipeline : undefined);
   const config = file ? await load(file) : undefined;
   if (flags.store) {
     const location = parseStoreUrl(flags.store);

@@ -7,7 +7,6 @@
  * joined; on PostgreSQL they are passed as two arrays and `unnest ... WITH ORDINALITY` keeps the order.
  */
 import type { SqlClient, SqlQueryable, SqlValue } from './sql/index.ts';
-import type { MigrationSet } from './sql/migrate.ts';
 import { chunked, systemClock, type Clock } from './common.ts';
 import { InvalidInputError, NotFoundError } from './errors.ts';
 
@@ -24,46 +23,6 @@ export interface FeatureStore {
   load(space: FeatureSpace, wanted: readonly FeatureKey[]): Promise<{ dim: number; data: Float32Array }>;
   count(space?: FeatureSpace): Promise<number>;
 }
-
-export const FEATURE_MIGRATIONS: MigrationSet = {
-  component: 'features',
-  migrations: [{
-    id: 202611010000,
-    name: 'feature spaces and vectors',
-    sqlite: `CREATE TABLE feature_spaces (
-     id INTEGER PRIMARY KEY,
-     backbone_sha256 TEXT NOT NULL,
-     preprocessing_id TEXT NOT NULL,
-     dim INTEGER NOT NULL CHECK (dim > 0),
-     created_at INTEGER NOT NULL,
-     UNIQUE (backbone_sha256, preprocessing_id)
-   );
-   CREATE TABLE features (
-     space_id INTEGER NOT NULL REFERENCES feature_spaces(id),
-     image_sha256 TEXT NOT NULL,
-     view TEXT NOT NULL,
-     vector BLOB NOT NULL,
-     created_at INTEGER NOT NULL,
-     PRIMARY KEY (space_id, image_sha256, view)
-   );`,
-    postgres: `CREATE TABLE feature_spaces (
-     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-     backbone_sha256 TEXT NOT NULL,
-     preprocessing_id TEXT NOT NULL,
-     dim INTEGER NOT NULL CHECK (dim > 0),
-     created_at BIGINT NOT NULL,
-     UNIQUE (backbone_sha256, preprocessing_id)
-   );
-   CREATE TABLE features (
-     space_id BIGINT NOT NULL REFERENCES feature_spaces(id),
-     image_sha256 TEXT NOT NULL,
-     view TEXT NOT NULL,
-     vector BYTEA NOT NULL,
-     created_at BIGINT NOT NULL,
-     PRIMARY KEY (space_id, image_sha256, view)
-   );`,
-  }],
-};
 
 /** SQLite: keys asked for are staged here (per connection) so one join answers a whole batch. */
 const WANTED_DDL = `CREATE TEMP TABLE IF NOT EXISTS feature_wanted (

@@ -1,6 +1,6 @@
 /** Every component's migrations, listed explicitly; `openStores` and `pipeline store migrate` apply them. */
 import { DATA_VERSION_MIGRATIONS } from './data-version-schema.ts';
-import { FEATURE_MIGRATIONS } from './feature-store.ts';
+import { FEATURE_MIGRATIONS } from './feature-schema.ts';
 import { FILE_HASH_MIGRATIONS } from './file-hash-cache.ts';
 import { PREDICTION_MIGRATIONS } from './prediction-log.ts';
 import { REGISTRY_MIGRATIONS } from './registry-schema.ts';

@@ -9,26 +9,17 @@
  */
 import os from 'node:os';
 import type { SqlClient, SqlQueryable, SqlValue } from './sql/index.ts';
-import { chunked, isProcessAlive, newRunId, systemClock, type Clock } from './common.ts';
+import { isProcessAlive, newRunId, systemClock, type Clock } from './common.ts';
+import { loadArtifacts, loadRecords, type RunRow } from './tracking-records.ts';
 import { InvalidInputError, InvalidStateError, NotFoundError } from './errors.ts';
 import {
   CONFIG_HASH_TAG, RUN_STATUSES, type ArtifactRecord, type EndRunOptions, type Experiment, type ListedRun, type ListRunsFilter,
-  type Metric, type MetricPoint, type ParamValue, type RecoverOptions, type RunDetail, type RunInfo, type RunRecord,
-  type RunStatus, type StartRunOptions, type TrackingStore,
+  type MetricPoint, type ParamValue, type RecoverOptions, type RunDetail, type RunStatus, type StartRunOptions, type TrackingStore,
 } from './tracking-types.ts';
 
 export * from './tracking-types.ts';
 
-interface RunRow {
-  run_id: string; experiment_id: number; name: string; status: RunStatus; start_time: number; end_time: number | null;
-  updated_at: number; parent_run_id: string | null; pid: number; host: string; error: string | null; lease_expires_at: number | null;
-}
-interface MetricRow { run_id: string; key: string; step: number; value: number | null; timestamp: number }
-interface KvRow { run_id: string; key: string; value: string }
 interface ExperimentRow { id: number; name: string; created_at: number; last_update_time: number }
-
-/** Runs asked for by id are read in slices of this many (bind-parameter limits). */
-const ID_CHUNK = 500;
 
 export interface TrackingStoreOptions {
   readonly now?: Clock;
@@ -181,8 +172,8 @@ export class SqlTrackingStore implements TrackingStore {
         args,
       );
       const kept = filter.latestAttempts ? rows.filter((r) => r.attempt_rank === 1) : rows;
-      const built = await this.#records(tx, kept);
-      const artifacts = filter.withArtifacts ? await this.#artifacts(tx, kept.map((r) => r.run_id)) : undefined;
+      const built = await loadRecords(tx, kept);
+      const artifacts = filter.withArtifacts ? await loadArtifacts(tx, kept.map((r) => r.run_id)) : undefined;
       return built.map(({ record, series }, i): ListedRun => ({
         ...record,
         attempts: kept[i].attempts,
@@ -229,7 +220,7 @@ export class SqlTrackingStore implements TrackingStore {
     if (!(await this.#db.one("SELECT 1 AS x FROM runs WHERE status = 'running' LIMIT 1"))) return 0;
     return this.#db.transaction(async (tx) => {
       const now = opts.now ?? this.#now();
-      const running = await tx.query<RunRow>(`SELECT * FROM runs WHERE status = 'running'${tx.forUpdate}`);
+      const running = await tx.query<RunRow>(`SELECT * FROM runs WHERE status = 'running' ORDER BY run_id${tx.forUpdate}`);
       let killed = 0;
       for (const r of running) {
         if (this.#active.has(r.run_id)) continue;
@@ -318,60 +309,8 @@ export class SqlTrackingStore implements TrackingStore {
       Object.entries(tags).map(([k, v]) => [runId, k, String(v)]));
   }
 
-  /** Params, tags and metric series of `rows`, one query per table per slice of ids. */
-  async #records(db: SqlQueryable, rows: readonly RunRow[]): Promise<{ record: RunRecord; series: Record<string, Metric[]> }[]> {
-    const params = new Map<string, Record<string, string>>();
-    const tags = new Map<string, Record<string, string>>();
-    const series = new Map<string, Record<string, Metric[]>>();
-    for (const slice of chunked(rows.map((r) => r.run_id), ID_CHUNK)) {
-      const marks = slice.map(() => '?').join(', ');
-      for (const [table, into] of [['run_params', params], ['run_tags', tags]] as const) {
-        for (const kv of await db.query<KvRow>(`SELECT run_id, key, value FROM ${table} WHERE run_id IN (${marks}) ORDER BY run_id, key`, slice)) {
-          let m = into.get(kv.run_id);
-          if (!m) into.set(kv.run_id, (m = {}));
-          m[kv.key] = kv.value;
-        }
-      }
-      const metricRows = await db.query<MetricRow>(
-        `SELECT run_id, key, step, value, timestamp FROM run_metrics WHERE run_id IN (${marks}) ORDER BY run_id, key, step, timestamp, id`, slice);
-      for (const m of metricRows) {
-        let s = series.get(m.run_id);
-        if (!s) series.set(m.run_id, (s = {}));
-        (s[m.key] ??= []).push({ key: m.key, step: m.step, value: m.value ?? Number.NaN, timestamp: m.timestamp });
-      }
-    }
-    return rows.map((row) => {
-      const s = series.get(row.run_id) ?? {};
-      const info: RunInfo = {
-        runId: row.run_id, experimentId: row.experiment_id, name: row.name, status: row.status, startTime: row.start_time,
-        endTime: row.end_time, parentRunId: row.parent_run_id, pid: row.pid, host: row.host, error: row.error,
-      };
-      const record: RunRecord = {
-        ...info,
-        params: params.get(row.run_id) ?? {},
-        tags: tags.get(row.run_id) ?? {},
-        metrics: Object.fromEntries(Object.entries(s).map(([k, list]) => [k, list[list.length - 1]])),
-      };
-      return { record, series: s };
-    });
-  }
-
   async #detail(db: SqlQueryable, row: RunRow): Promise<RunDetail> {
-    const [{ record, series }] = await this.#records(db, [row]);
-    return { ...record, series, artifacts: (await this.#artifacts(db, [row.run_id])).get(row.run_id) ?? [] };
-  }
-
-  async #artifacts(db: SqlQueryable, runIds: readonly string[]): Promise<Map<string, ArtifactRecord[]>> {
-    const out = new Map<string, ArtifactRecord[]>();
-    for (const slice of chunked(runIds, ID_CHUNK)) {
-      const rows = await db.query<ArtifactRecord & { run_id: string }>(
-        `SELECT run_id, path, sha256, size FROM run_artifacts WHERE run_id IN (${slice.map(() => '?').join(', ')}) ORDER BY run_id, path`, slice);
-      for (const a of rows) {
-        let list = out.get(a.run_id);
-        if (!list) out.set(a.run_id, (list = []));
-        list.push({ path: a.path, sha256: a.sha256, size: a.size });
-      }
-    }
-    return out;
+    const [{ record, series }] = await loadRecords(db, [row]);
+    return { ...record, series, artifacts: (await loadArtifacts(db, [row.run_id])).get(row.run_id) ?? [] };
   }
 }

@@ -19,6 +19,10 @@ export interface Backend {
 }
 
 const pgUrl = process.env.MLOPS_TEST_POSTGRES_URL;
+// CI (.ci/run) sets MLOPS_REQUIRE_POSTGRES: there a missing URL is a failure, not a quiet SQLite-only run.
+if (process.env.MLOPS_REQUIRE_POSTGRES === '1' && !pgUrl) {
+  throw new Error('MLOPS_REQUIRE_POSTGRES=1 but MLOPS_TEST_POSTGRES_URL is not set: the store suites must run on PostgreSQL too');
+}
 
 export const sqliteBackend: Backend = {
   name: 'sqlite',

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { tempDir } from '../helpers/tmp.ts';
 import { backends, openClient, type Backend } from '../helpers/store-backends.ts';
 import { SqlRegistryStore, type RegistryStore } from '../../stores/registry-store.ts';
+import { HOST_TAG } from '../../stores/registry-files.ts';
 import { GateRefusedError, StoreError } from '../../stores/errors.ts';
 
 async function setup(t: TestContext, backend: Backend) {
@@ -85,8 +86,10 @@ for (const backend of backends) {
     fs.writeFileSync(path.join(registryDir, 'm', 'v1', 'stale.txt'), 'left by a crash');
     const abandoned = path.join(registryDir, 'm', '.register.tmp-999999999-abc');
     const recent = path.join(registryDir, 'm', `.register.tmp-999999999-new`);
+    const deadHere = path.join(registryDir, 'm', `.register.tmp-999999999-${HOST_TAG}-xyz`);
     fs.mkdirSync(abandoned);
     fs.mkdirSync(recent);
+    fs.mkdirSync(deadHere);
     const old = new Date(Date.now() - 2 * 3_600_000);
     fs.utimesSync(abandoned, old, old);
     const v1 = await registry.register({ name: 'm', sourceDir: source() });
@@ -94,6 +97,7 @@ for (const backend of backends) {
     assert.ok(!fs.existsSync(path.join(v1.artifactDir, 'stale.txt')));
     assert.ok(!fs.existsSync(abandoned), 'the copy of a dead registering process is removed');
     assert.ok(fs.existsSync(recent), 'a recent copy is left alone (its owner may be on another host)');
+    assert.ok(!fs.existsSync(deadHere), 'a copy made on this host by a process that is gone is removed at once');
   });
 
   test(name('promote is gated on the metric: refuses when not better, allows with force'), async (t) => {

@@ -15,6 +15,7 @@ import { createLogger, type LogSink, type Logger } from './logger.ts';
 import { selectStages, type Selection, type StageStatus } from './plan.ts';
 import { ResourcePools } from './pools.ts';
 import { createProgress } from './progress.ts';
+import { WorkdirGuard } from './workdir-lock.ts';
 import { StageStates, type StageState } from './stage-state.ts';
 import type { InputsContext, SectionDefinition } from './step.ts';
 
@@ -100,9 +101,20 @@ export class Engine {
     return { kind: 'cached', key: state.key, finishedAt: state.finishedAt };
   }
 
+  /** Runs the selected stages, holding the workdir's lock (one run per workdir at a time). */
   async run(selection: Selection, options: RunOptions, signal: AbortSignal): Promise<StageOutcome[]> {
+    const guard = new WorkdirGuard(this.config.workdir, (m) => this.log.warn(m));
+    try {
+      return await this.#runStages(selection, options, signal, guard);
+    } finally {
+      guard.release();
+    }
+  }
+
+  async #runStages(selection: Selection, options: RunOptions, signal: AbortSignal, guard: WorkdirGuard): Promise<StageOutcome[]> {
     const selected = selectStages(this.config, selection);
     const selectedNames = new Set(selected.map((s) => s.name));
+    guard.forStage(selected.some((s) => s.step.cache !== false));
     for (const dir of [this.paths.outputs, this.states.dir, this.paths.processed]) removeStaleTemps(dir);
     const pools = new ResourcePools(this.config.resources);
     const outcomes: StageOutcome[] = [];
@@ -118,6 +130,7 @@ export class Engine {
           );
         }
       }
+      guard.forStage(stage.step.cache !== false);
       outcomes.push(await this.#runStage(stage, pools, options, signal));
     }
     return outcomes;

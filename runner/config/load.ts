@@ -13,6 +13,7 @@ import type { AnyStep, InputsContext, SectionDefinition } from '../step.ts';
 import { ajvIssues, type RawIssue } from './ajv-issues.ts';
 import { interpolate, type InterpolationIssue } from './interpolate.ts';
 import { applyOverrides, type Override } from './overrides.ts';
+import { unsafeValueIssues } from './safe-keys.ts';
 import type { PipelineConfig, StageConfig } from './pipeline-config.ts';
 import { LOCAL_STEP, pipelineSchema } from './schema.ts';
 import { didYouMean } from './suggest.ts';
@@ -157,14 +158,22 @@ export async function loadPipeline(file: string, registry: Registry, opts: LoadO
   source.syntaxIssues().forEach((i) => issues.push(i));
   issues.throwIfAny();
 
+  const parsed = source.toValue() ?? {};
+  // Forbidden keys (merge keys included), before any code applies the file's keys.
+  unsafeValueIssues(parsed, [], { keys: true }).forEach((i) => issues.add(i));
+  overrides.forEach((o) => unsafeValueIssues(o.value, o.path, { keys: true }).forEach((i) => issues.add(i)));
+  issues.throwIfAny();
+
   const interpolationIssues: InterpolationIssue[] = [];
-  const doc = interpolate(source.toValue() ?? {}, opts.env ?? process.env, interpolationIssues) as Plain;
+  const doc = interpolate(parsed, opts.env ?? process.env, interpolationIssues) as Plain;
   interpolationIssues.forEach((i) => issues.addInterpolation(i));
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
     issues.push({ file: absFile, line: 1, col: 1, path: '', message: 'expected a map of keys (name, stages, ...)' });
     issues.throwIfAny();
   }
   applyOverrides(doc, overrides);
+  // After interpolation and overrides (`--set ...lr=.inf`, `${LR:-.inf}`): the schema validator accepts Infinity.
+  unsafeValueIssues(doc, [], { numbers: true }).forEach((i) => issues.add(i));
   for (const stage of Object.values((doc.stages ?? {}) as Record<string, Plain>)) {
     if (stage && typeof stage === 'object' && stage.with === undefined) stage.with = {};
   }

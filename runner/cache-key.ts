@@ -1,11 +1,14 @@
 /**
- * A stage's cache key: everything that can change its result. Input files are hashed by content (memoised by
- * size and mtime in the store, so a second run over 100k files only stats them).
+ * A stage's cache key: everything that can change its result, and nothing else: params and sections without
+ * their performance knobs, the content hashes of upstream results (not their bookkeeping), input file contents.
+ * Input files are hashed by content (memoised by size and mtime in the store, so a second run over 100k files
+ * only stats them).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PipelineConfig, StageConfig } from './config/pipeline-config.ts';
 import { hashValue } from './hash.ts';
+import { withoutPerformanceKnobs } from './performance-knobs.ts';
 import type { InputsContext } from './step.ts';
 
 export interface FileHasher {
@@ -54,8 +57,8 @@ export async function stageKey(
   return hashValue({
     step: stage.step.name,
     version: stage.step.version,
-    params: stage.params,
-    sections: Object.fromEntries((stage.step.reads ?? []).map((s) => [s.key, config.sections[s.key]])),
+    params: withoutPerformanceKnobs(stage.step.schema, stage.params),
+    sections: Object.fromEntries((stage.step.reads ?? []).map((s) => [s.key, withoutPerformanceKnobs(s.schema, config.sections[s.key])])),
     upstream,
     inputs,
   });

@@ -16,6 +16,7 @@ import { selectStages, type Selection, type StageStatus } from './plan.ts';
 import { ResourcePools } from './pools.ts';
 import { createProgress } from './progress.ts';
 import { WorkdirGuard } from './workdir-lock.ts';
+import { StageKeyMemo } from './stage-key-memo.ts';
 import { StageStates, type StageState } from './stage-state.ts';
 import type { InputsContext, SectionDefinition } from './step.ts';
 
@@ -45,6 +46,7 @@ export class Engine {
   readonly sink: LogSink;
   readonly log: Logger;
   readonly #view: InputsContext;
+  readonly #memo = new StageKeyMemo<string | undefined, StageStatus>();
   #stores: Stores | undefined;
 
   constructor(config: PipelineConfig, sink: LogSink) {
@@ -74,19 +76,28 @@ export class Engine {
     this.#stores = undefined;
   }
 
-  /** The key of `stage` given its upstream stages' recorded results; undefined if an upstream has none. */
-  async key(stage: StageConfig): Promise<string | undefined> {
-    const upstream: Record<string, unknown> = {};
-    for (const [need, provider] of Object.entries(stage.needs)) {
-      const state = this.states.read(provider);
-      if (!state) return undefined;
-      upstream[need] = { key: state.key, result: hashValue(state.result) };
-    }
-    return stageKey(this.config, stage, upstream, this.#view, this.hasher);
+  /**
+   * The key of `stage` given the content its upstream stages produced (not their bookkeeping: see
+   * `StepResult.content`); undefined if an upstream has no recorded result. Memoised until a state is written.
+   */
+  key(stage: StageConfig): Promise<string | undefined> {
+    return this.#memo.key(stage.name, async () => {
+      const upstream: Record<string, unknown> = {};
+      for (const [need, provider] of Object.entries(stage.needs)) {
+        const state = this.states.read(provider);
+        if (!state) return undefined;
+        upstream[need] = StageStates.contentHash(state);
+      }
+      return stageKey(this.config, stage, upstream, this.#view, this.hasher);
+    });
   }
 
   /** Whether `stage` would be skipped or run now (for `pipeline plan`). */
-  async status(stage: StageConfig): Promise<StageStatus> {
+  status(stage: StageConfig): Promise<StageStatus> {
+    return this.#memo.status(stage.name, () => this.#status(stage));
+  }
+
+  async #status(stage: StageConfig): Promise<StageStatus> {
     if (stage.step.cache === false) return { kind: 'pending', reason: 'never cached' };
     for (const provider of Object.values(stage.needs)) {
       const upstream = this.config.stages.find((s) => s.name === provider)!;
@@ -165,11 +176,13 @@ export class Engine {
         stepVersion: stage.step.version,
         key,
         result: result.result ?? null,
+        contentHash: hashValue(result.content ?? result.result ?? null),
         outputs: [...(result.outputs ?? [])],
         finishedAt: new Date().toISOString(),
         seconds,
       };
       this.states.write(state);
+      this.#memo.clear();
     }
     log.success(`done in ${seconds.toFixed(1)}s`);
     return { stage: stage.name, status: 'ran', seconds };

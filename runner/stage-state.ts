@@ -5,14 +5,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from './fs-atomic.ts';
+import { hashValue } from './hash.ts';
 
 export interface StageState {
   readonly stage: string;
   readonly step: string;
   readonly stepVersion: number;
-  /** Cache key: hash of params, sections read, upstream results, input file contents and step version. */
+  /** Cache key: hash of params and sections read (without performance knobs), upstream content, input file contents and step version. */
   readonly key: string;
   readonly result: unknown;
+  /** sha256 of the content part of the result (`StepResult.content`): what later stages' keys depend on. */
+  readonly contentHash?: string;
   readonly outputs: readonly string[];
   readonly finishedAt: string;
   readonly seconds: number;
@@ -38,6 +41,11 @@ export class StageStates {
 
   write(state: StageState): void {
     writeJsonAtomic(this.#file(state.stage), state);
+  }
+
+  /** What later stages' keys depend on (older states without a content hash: the whole result). */
+  static contentHash(state: StageState): string {
+    return state.contentHash ?? hashValue(state.result);
   }
 
   /** True when every output the stage declared still exists. */

@@ -13,6 +13,7 @@ import type { FeaturesResult } from '../features/features-result.ts';
 import type { GridResult } from '../grid/grid-result.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { TrainingData } from '../train/datasets.ts';
+import { modelContentHash } from '../train/model-content.ts';
 import { runData, runRequest } from '../train/run-request.ts';
 import { reuseFinished, trainTracked } from '../train/track-run.ts';
 import type { TrainedRun, TrainResult } from '../train/train-result.ts';
@@ -152,7 +153,10 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
         test: winnerTest,
       },
     };
-    return { result, outputs: [summaryFile, reportFile, exported.modelDir] };
+    // Content: the winner and its weights; not the selection run's id, the report's time stamp or paths.
+    const { runId: _runId, modelDir: _modelDir, ...winner } = result.winner;
+    const content = { experiment: split.experiment, winner: { ...winner, model: modelContentHash(exported.modelDir) } };
+    return { result, content, outputs: [summaryFile, reportFile, exported.modelDir] };
   } catch (err) {
     tracking.endRun(parentRunId, ctx.signal.aborted ? 'killed' : 'failed', { error: (err as Error).message });
     throw err;

@@ -73,7 +73,9 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
       parity: { ...parity, tolerance: params.parity_tolerance },
     };
     ctx.log.info(`wrote ${path.relative(ctx.paths.workdir, result.modelFile)} (${(onnx.length / 1e6).toFixed(1)} MB, sha256 ${result.sha256.slice(0, 12)})`);
-    return { result, outputs: [dir] };
+    // Content: the model's bytes (labels and preprocessing are in its metadata); not where it was written.
+    const content = { sha256: result.sha256, inputName: result.inputName, outputName: result.outputName, numClasses: result.numClasses };
+    return { result, content, outputs: [dir] };
   } finally {
     model.dispose();
     await backbone?.dispose();

@@ -42,7 +42,8 @@ export const registerStep = defineStep({
     const same = registry.listVersions(params.model).find((v) => v.sha256 === exp.sha256);
     if (same) {
       ctx.log.info(`this model is already registered as ${params.model} v${same.version} (${same.aliases.join(', ') || 'no alias'})`);
-      return { result: { model: params.model, version: same.version, aliases: same.aliases, sha256: same.sha256 } satisfies RegisterResult };
+      const result: RegisterResult = { model: params.model, version: same.version, aliases: same.aliases, sha256: same.sha256 };
+      return { result, content: { model: result.model, version: result.version, sha256: result.sha256 } };
     }
     const metrics = Object.fromEntries(Object.entries(agg.winner.test).flatMap(([k, v]) => (typeof v === 'number' ? [[`test.${k}`, v]] : [])));
     const lineage = {
@@ -74,6 +75,7 @@ export const registerStep = defineStep({
       }
     }
     const result: RegisterResult = { model: params.model, version: version.version, aliases: version.aliases, sha256: version.sha256 };
-    return { result, outputs: [version.artifactDir] };
+    // Content: which version holds which bytes; aliases move later without changing what was registered.
+    return { result, content: { model: result.model, version: result.version, sha256: result.sha256 }, outputs: [version.artifactDir] };
   },
 });

@@ -93,9 +93,11 @@ export async function runSplit(ctx: StepContext, params: SplitParams) {
     excluded: [...excluded, ...listing.missing.map((m) => ({ path: m.path, reason: 'listed in meta but missing on disk' }))],
     manifestHash: manifests.hash,
   };
-  await writeManifests(dir, manifests, { ...result, dir: undefined, root: undefined });
+  // Content: the result without where things happen to be on this machine (a moved checkout keeps its cache).
+  const content = { ...result, dir: undefined, root: undefined };
+  await writeManifests(dir, manifests, content);
   ctx.log.info(
     `${datasetVersion}: ${classes.length} classes, ${trainEntries.length} train / ${testEntries.length} test, ${params.folds} folds, ${result.excluded.length} excluded`,
   );
-  return { result, outputs: [dir] };
+  return { result, content, outputs: [dir] };
 }

@@ -4,6 +4,7 @@ import type { FeaturesResult } from '../features/features-result.ts';
 import type { GridResult } from '../grid/grid-result.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { TrainingData } from './datasets.ts';
+import { modelContentHash } from './model-content.ts';
 import type { TrainParams } from './index.ts';
 import { runData, runRequest } from './run-request.ts';
 import { reuseFinished, trainTracked } from './track-run.ts';
@@ -38,5 +39,10 @@ export async function runTrain(ctx: StepContext, params: TrainParams) {
   if (failed.length) throw new Error(`${failed.length} of ${mine.length} runs failed:\n  ${failed.join('\n  ')}`);
   const runs = settled.map((s) => (s as PromiseFulfilledResult<TrainedRun>).value);
   const result: TrainResult = { experiment: split.experiment, experimentId: experiment.id, runs };
-  return { result, outputs: runs.map((r) => r.modelDir) };
+  // Content: what each run trained and the weights it produced; not run ids, timings or whether it was reused.
+  const content = {
+    experiment: split.experiment,
+    runs: runs.map((r) => ({ name: r.name, architecture: r.architecture, combination: r.combination, fold: r.fold, params: r.params, model: modelContentHash(r.modelDir) })),
+  };
+  return { result, content, outputs: runs.map((r) => r.modelDir) };
 }

@@ -52,6 +52,7 @@ export async function stageKey(
   upstream: Readonly<Record<string, unknown>>,
   view: InputsContext,
   hasher: FileHasher,
+  shard?: string,
 ): Promise<string> {
   const inputs = stage.step.inputs ? await hashInputs(await stage.step.inputs(stage.params, view), config.workdir, hasher) : [];
   return hashValue({
@@ -61,5 +62,6 @@ export async function stageKey(
     sections: Object.fromEntries((stage.step.reads ?? []).map((s) => [s.key, withoutPerformanceKnobs(s.schema, config.sections[s.key])])),
     upstream,
     inputs,
+    ...(shard ? { shard } : {}),
   });
 }

@@ -16,6 +16,7 @@ import { selectStages, type Selection, type StageStatus } from './plan.ts';
 import { ResourcePools } from './pools.ts';
 import { createProgress } from './progress.ts';
 import { WorkdirGuard } from './workdir-lock.ts';
+import { shardOf } from './shard-key.ts';
 import { StageKeyMemo } from './stage-key-memo.ts';
 import { StageStates, type StageState } from './stage-state.ts';
 import type { InputsContext, SectionDefinition } from './step.ts';
@@ -47,6 +48,8 @@ export class Engine {
   readonly log: Logger;
   readonly #view: InputsContext;
   readonly #memo = new StageKeyMemo<string | undefined, StageStatus>();
+  /** The `--shard` of the current run (none for `plan`). */
+  #shard: RunOptions['shard'];
   #stores: Stores | undefined;
 
   constructor(config: PipelineConfig, sink: LogSink) {
@@ -88,7 +91,7 @@ export class Engine {
         if (!state) return undefined;
         upstream[need] = StageStates.contentHash(state);
       }
-      return stageKey(this.config, stage, upstream, this.#view, this.hasher);
+      return stageKey(this.config, stage, upstream, this.#view, this.hasher, shardOf(stage, this.#shard));
     });
   }
 
@@ -107,13 +110,15 @@ export class Engine {
     const key = await this.key(stage);
     const state = this.states.read(stage.name);
     if (!state) return { kind: 'pending', reason: 'never ran' };
-    if (state.key !== key) return { kind: 'pending', reason: 'inputs or params changed' };
+    if (state.key !== key) return { kind: 'pending', reason: state.shard ? `its last run did shard ${state.shard} only` : 'inputs or params changed' };
     if (!StageStates.outputsExist(state)) return { kind: 'pending', reason: 'outputs missing' };
     return { kind: 'cached', key: state.key, finishedAt: state.finishedAt };
   }
 
   /** Runs the selected stages, holding the workdir's lock (one run per workdir at a time). */
   async run(selection: Selection, options: RunOptions, signal: AbortSignal): Promise<StageOutcome[]> {
+    this.#shard = options.shard;
+    this.#memo.clear();
     const guard = new WorkdirGuard(this.config.workdir, (m) => this.log.warn(m));
     try {
       return await this.#runStages(selection, options, signal, guard);
@@ -177,6 +182,7 @@ export class Engine {
         key,
         result: result.result ?? null,
         contentHash: hashValue(result.content ?? result.result ?? null),
+        ...(shardOf(stage, options.shard) ? { shard: shardOf(stage, options.shard) } : {}),
         outputs: [...(result.outputs ?? [])],
         finishedAt: new Date().toISOString(),
         seconds,

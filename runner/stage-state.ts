@@ -14,6 +14,8 @@ export interface StageState {
   /** Cache key: hash of params and sections read (without performance knobs), upstream content, input file contents and step version. */
   readonly key: string;
   readonly result: unknown;
+  /** `i/n` when the stage ran one shard of its work (`--shard`). */
+  readonly shard?: string;
   /** sha256 of the content part of the result (`StepResult.content`): what later stages' keys depend on. */
   readonly contentHash?: string;
   readonly outputs: readonly string[];

@@ -48,6 +48,11 @@ export interface StepDefinition<S extends TSchema = TSchema, R = unknown> {
    */
   readonly cache?: boolean;
   /**
+   * True when the step splits its work with `--shard i/n` (train): the shard is then part of its cache key and
+   * state. Default false: the flag does not concern the step.
+   */
+  readonly shardable?: boolean;
+  /**
    * Files or directories whose content goes into the cache key (hashed by content, memoised by size and mtime).
    * Called with the validated params before the stage runs.
    */

@@ -7,6 +7,7 @@ import { renderReport } from '../../ml/report/index.ts';
 import type { Summary } from '../../ml/report/summary.ts';
 import { pickWinner, select } from '../../ml/selection/select.ts';
 import type { StepContext } from '../../runner/context.ts';
+import { MissingInputError } from '../../runner/errors.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../runner/fs-atomic.ts';
 import { sha256 } from '../../runner/hash.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
@@ -32,7 +33,10 @@ function finishedRuns(ctx: StepContext, grid: GridResult, base: Omit<Parameters<
     else missing.push(run.name);
   }
   if (missing.length) {
-    throw new Error(`${missing.length} grid runs have no finished, up-to-date run in the tracking store (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): run the train stage (every shard) first`);
+    throw new MissingInputError(
+      `cannot aggregate: ${missing.length} of ${grid.runs.length} runs of the grid are not trained yet (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}). ` +
+        'Run the missing shards (`pipeline run <file> --only train --shard i/n`), or train without --shard, then aggregate',
+    );
   }
   return runs;
 }

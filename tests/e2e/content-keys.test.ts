@@ -9,35 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
-import { backbonePath, backboneSha256, miniDataDir } from '../helpers/paths.ts';
+import { writeSmallPipeline } from '../helpers/small-pipeline.ts';
 import { tempDir } from '../helpers/tmp.ts';
-
-export function writeSmallPipeline(dir: string, extra = ''): string {
-  const file = path.join(dir, 'pipeline.yaml');
-  fs.writeFileSync(
-    file,
-    `name: keys
-data:
-  root: ${JSON.stringify(miniDataDir)}
-  subset: { classes: [pizza, steak, sushi], fraction: 0.3, seed: 1 }
-backbone:
-  path: ${JSON.stringify(backbonePath)}
-  sha256: ${backboneSha256}
-  feature_node: { tensor: 472_quantized, scale: 464_scale, zero_point: 464_zero_point }
-architectures:
-  linear: { family: head, layers: [] }
-stages:
-  split: { step: split, with: { folds: 2 } }
-  features: { step: features }
-  grid: { step: grid, with: { architectures: [linear], params: { lr: 0.01, epochs: 4, batch_size: 32 } } }
-  train: { step: train }
-  aggregate: { step: aggregate, with: { winner_by: test.accuracy } }
-  export: { step: export, with: { parity_images: 2 } }
-  register: { step: register, with: { model: keys_model } }
-${extra}`,
-  );
-  return file;
-}
 
 const DOWNSTREAM = ['grid', 'train', 'aggregate', 'export', 'register'];
 

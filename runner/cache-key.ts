@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { PipelineConfig, StageConfig } from './config/pipeline-config.ts';
 import { hashValue } from './hash.ts';
 import { withoutPerformanceKnobs } from './performance-knobs.ts';
+import { isInside } from './portable-paths.ts';
 import type { InputsContext } from './step.ts';
 
 export interface FileHasher {
@@ -40,10 +41,9 @@ async function hashInputs(paths: readonly string[], workdir: string, hasher: Fil
     else files.push(p);
   }
   const hashes = await hasher.sha256Many(files);
-  return [
-    ...files.map((f, i) => ({ path: path.relative(workdir, f), sha256: hashes[i] })),
-    ...missing.map((m) => ({ path: path.relative(workdir, m), sha256: 'missing' })),
-  ];
+  // Inside the workdir, paths relative to it (a moved checkout keeps its keys); outside it, absolute (it did not move).
+  const shown = (f: string): string => (isInside(workdir, f) ? path.relative(workdir, f).split(path.sep).join('/') : f);
+  return [...files.map((f, i) => ({ path: shown(f), sha256: hashes[i] })), ...missing.map((m) => ({ path: shown(m), sha256: 'missing' }))];
 }
 
 export async function stageKey(

@@ -55,7 +55,7 @@ export class Engine {
   constructor(config: PipelineConfig, sink: LogSink) {
     this.config = config;
     this.paths = projectPaths(config);
-    this.states = new StageStates(path.join(this.paths.outputs, '.state'));
+    this.states = new StageStates(path.join(this.paths.outputs, '.state'), config.workdir);
     this.sink = sink;
     this.log = createLogger(sink);
     this.#view = {

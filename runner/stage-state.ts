@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from './fs-atomic.ts';
 import { hashValue } from './hash.ts';
+import { fromPortable, toPortable } from './portable-paths.ts';
 
 export interface StageState {
   readonly stage: string;
@@ -25,8 +26,11 @@ export interface StageState {
 
 export class StageStates {
   readonly dir: string;
-  constructor(dir: string) {
+  /** Paths inside it are stored relative to it (a moved or cloned checkout keeps its cache). */
+  readonly workdir: string;
+  constructor(dir: string, workdir: string) {
     this.dir = dir;
+    this.workdir = workdir;
   }
 
   #file(stage: string): string {
@@ -35,14 +39,14 @@ export class StageStates {
 
   read(stage: string): StageState | undefined {
     try {
-      return JSON.parse(fs.readFileSync(this.#file(stage), 'utf8')) as StageState;
+      return fromPortable(JSON.parse(fs.readFileSync(this.#file(stage), 'utf8')) as StageState, this.workdir);
     } catch {
       return undefined; // never run, or unreadable: either way the stage must run
     }
   }
 
   write(state: StageState): void {
-    writeJsonAtomic(this.#file(state.stage), state);
+    writeJsonAtomic(this.#file(state.stage), toPortable(state, this.workdir));
   }
 
   /** What later stages' keys depend on (older states without a content hash: the whole result). */

@@ -9,7 +9,7 @@ import { stageKey, type FileHasher } from './cache-key.ts';
 import type { PipelineConfig, StageConfig } from './config/pipeline-config.ts';
 import type { ProjectPaths, RunOptions, StepContext } from './context.ts';
 import { InterruptedError, MissingInputError, StageError } from './errors.ts';
-import { removeStaleTemps } from './fs-atomic.ts';
+import { sweepCrashDebris } from './crash-debris.ts';
 import { hashValue } from './hash.ts';
 import { createLogger, type LogSink, type Logger } from './logger.ts';
 import { selectStages, type Selection, type StageStatus } from './plan.ts';
@@ -131,7 +131,7 @@ export class Engine {
     const selected = selectStages(this.config, selection);
     const selectedNames = new Set(selected.map((s) => s.name));
     guard.forStage(selected.some((s) => s.step.cache !== false));
-    for (const dir of [this.paths.outputs, this.states.dir, this.paths.processed]) removeStaleTemps(dir);
+    for (const f of sweepCrashDebris([this.paths.outputs, this.paths.processed, this.paths.experiments])) this.log.debug(`removed crash debris ${f}`);
     const pools = new ResourcePools(this.config.resources);
     const outcomes: StageOutcome[] = [];
     for (const stage of selected) {

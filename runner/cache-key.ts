@@ -16,15 +16,23 @@ export interface FileHasher {
   sha256Many(paths: readonly string[], concurrency?: number): Promise<string[]>;
 }
 
-/** Every regular file under `dir`, sorted, skipping dot-files (editors' and our own temporaries). */
+/**
+ * Every regular file under `dir`, sorted, skipping dot-files (editors' and our own temporaries). Symlinks are
+ * followed (a symlinked class folder is data too), each real folder once, so a link back up cannot loop.
+ */
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
+  const seen = new Set<string>();
   const walk = (d: string): void => {
+    const real = fs.realpathSync(d);
+    if (seen.has(real)) return;
+    seen.add(real);
     for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) out.push(full);
+      const stat = entry.isSymbolicLink() ? fs.statSync(full, { throwIfNoEntry: false }) : entry;
+      if (stat?.isDirectory()) walk(full);
+      else if (stat?.isFile()) out.push(full);
     }
   };
   walk(dir);

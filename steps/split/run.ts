@@ -7,6 +7,7 @@ import { DataError } from '../../runner/errors.ts';
 import { mapLimit } from '../../runner/map-limit.ts';
 import { dataSection, type DataSection } from '../sections/data.ts';
 import { imageProblem } from './check-images.ts';
+import { checkClassCounts } from './class-counts.ts';
 import type { SplitParams } from './index.ts';
 import { buildManifests, writeManifests, type ManifestEntry } from './manifest.ts';
 import { drawTestSplit, readDataset, type ImageRef } from './read-dataset.ts';
@@ -64,10 +65,10 @@ export async function runSplit(ctx: StepContext, params: SplitParams) {
   const drawn = listing.pooled ? drawTestSplit(entries(train), data.test_fraction, data.subset.seed) : undefined;
   const trainEntries = drawn?.train ?? entries(train);
   const testEntries = drawn?.test ?? entries(test);
-  for (const c of classes) {
-    if (!trainEntries.some((e) => e.className === c)) throw new DataError(`class '${c}' has no usable training image in ${root}`);
-  }
-  if (trainEntries.length < params.folds) throw new DataError(`${trainEntries.length} training images cannot make ${params.folds} folds`);
+  const perClass = Object.fromEntries(
+    classes.map((c) => [c, { train: trainEntries.filter((e) => e.className === c).length, test: testEntries.filter((e) => e.className === c).length }]),
+  );
+  checkClassCounts(perClass, params.folds, { stage: ctx.stage, root, pooled: listing.pooled }, ctx.log);
 
   const folds = stratifiedFolds(trainEntries, params.folds, params.seed);
   const manifests = buildManifests(classes, trainEntries, testEntries, folds, params.folds);
@@ -77,9 +78,6 @@ export async function runSplit(ctx: StepContext, params: SplitParams) {
   const datasetVersion = `${name}_${classes.length}c_tr${pct(trainEntries.length)}_te${pct(testEntries.length)}_${manifests.hash.slice(0, 8)}`;
   const dir = path.join(ctx.paths.processed, datasetVersion);
   const labels = classes.map((c) => listing.labels[listing.classes.indexOf(c)]);
-  const perClass = Object.fromEntries(
-    classes.map((c) => [c, { train: trainEntries.filter((e) => e.className === c).length, test: testEntries.filter((e) => e.className === c).length }]),
-  );
   const result: SplitResult = {
     datasetVersion,
     experiment: datasetVersion,

@@ -8,6 +8,7 @@ import { modelContentHash } from './model-content.ts';
 import type { TrainParams } from './index.ts';
 import { runData, runRequest } from './run-request.ts';
 import { reuseFinished, trainTracked } from './track-run.ts';
+import { TrainProgress } from './train-progress.ts';
 import type { TrainedRun, TrainResult } from './train-result.ts';
 
 export async function runTrain(ctx: StepContext, params: TrainParams) {
@@ -19,13 +20,19 @@ export async function runTrain(ctx: StepContext, params: TrainParams) {
   const mine = grid.runs.filter((_, i) => !shard || i % shard.count === shard.index);
   if (shard) ctx.log.info(`shard ${shard.index}/${shard.count}: ${mine.length} of ${grid.runs.length} runs`);
   const data = new TrainingData(split, features, ctx.stores);
-  const progress = ctx.progress('runs', mine.length, 'runs');
+  const planned = mine.map((run) => {
+    const request = runRequest(ctx, { experimentId: experiment.id, experiment: split.experiment, split, features, grid, run, backend: params.backend });
+    return { run, request, reused: reuseFinished(ctx, request), epochs: Number(run.params.epochs) || 1 };
+  });
+  const progress = new TrainProgress(ctx, mine.length, planned.filter((p) => !p.reused).map((p) => ({ name: p.run.name, epochs: p.epochs })));
   const settled = await Promise.allSettled(
-    mine.map(async (run): Promise<TrainedRun> => {
-      const request = runRequest(ctx, { experimentId: experiment.id, experiment: split.experiment, split, features, grid, run, backend: params.backend });
-      const reused = reuseFinished(ctx, request);
-      const trained = reused ?? (await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, run.fold)) }));
-      progress.tick();
+    planned.map(async ({ run, request, reused, epochs }): Promise<TrainedRun> => {
+      let trained = reused;
+      if (!trained) {
+        const hooks = progress.hooks(run.name, epochs);
+        trained = await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, run.fold)) }, hooks);
+        hooks.finished();
+      }
       const f = trained.final;
       ctx.log.info(
         `${trained.name}: val_acc ${f.val_acc.toFixed(4)} val_loss ${f.val_loss.toFixed(4)} train_loss ${f.train_loss.toFixed(4)} ` +

@@ -49,7 +49,13 @@ function flatParams(r: RunRequest): Record<string, string | number | boolean> {
   return out;
 }
 
-export async function trainTracked(ctx: StepContext, r: RunRequest): Promise<TrainedRun> {
+/** Callbacks for progress reporting while a run trains. */
+export interface TrainHooks {
+  readonly onEpoch?: (e: EpochMetrics) => void;
+  readonly onBackend?: (backend: { name: string; detail: string }) => void;
+}
+
+export async function trainTracked(ctx: StepContext, r: RunRequest, hooks: TrainHooks = {}): Promise<TrainedRun> {
   const tracking = ctx.stores.tracking;
   const runId = tracking.startRun({
     experimentId: r.experimentId,
@@ -71,7 +77,14 @@ export async function trainTracked(ctx: StepContext, r: RunRequest): Promise<Tra
   };
   try {
     const result = await ctx.pools.run(() =>
-      runInWorker(job, { signal: ctx.signal, onEpoch: (e) => tracking.logMetrics(runId, points(e)) }),
+      runInWorker(job, {
+        signal: ctx.signal,
+        onEpoch: (e) => {
+          tracking.logMetrics(runId, points(e));
+          hooks.onEpoch?.(e);
+        },
+        onBackend: hooks.onBackend,
+      }),
     );
     const modelDir = path.join(r.artifactDir, 'model');
     const curves = path.join(r.artifactDir, 'curves.png');

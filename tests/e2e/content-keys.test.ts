@@ -20,6 +20,9 @@ test('re-running an unchanged stage leaves everything below it cached; identical
   const first = runCli(['run', 'pipeline.yaml'], { cwd: dir });
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stderr, /7 ran, 0 cached/);
+  // The training backend is said once, at the start of train, with how to get a faster one.
+  const said = first.stderr.match(/train +training on the \S+ backend \(.+\); (faster|the fastest)/g) ?? [];
+  assert.equal(said.length, 1, first.stderr);
 
   const forced = runCli(['run', 'pipeline.yaml', '--only', 'features', '--force'], { cwd: dir });
   assert.equal(forced.code, 0, forced.stderr);

@@ -17,6 +17,7 @@ import { TrainingData } from '../train/datasets.ts';
 import { modelContentHash } from '../train/model-content.ts';
 import { runData, runRequest } from '../train/run-request.ts';
 import { reuseFinished, trainTracked } from '../train/track-run.ts';
+import { TrainProgress } from '../train/train-progress.ts';
 import type { TrainedRun, TrainResult } from '../train/train-result.ts';
 import type { AggregateResult } from './aggregate-result.ts';
 import { evaluateOnTest } from './evaluate-model.ts';
@@ -93,7 +94,15 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
       const request = { ...runRequest(ctx, { ...base, run }), parentRunId };
       const reused = reuseFinished(ctx, request);
       if (!reused) ctx.log.info(`refitting ${chosen.architecture} ${chosen.combination} on the whole training split (${run.params.epochs} epochs)`);
-      exported = reused ?? (await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, 0)) }));
+      if (reused) exported = reused;
+      else {
+        const epochs = Number(run.params.epochs) || 1;
+        const progress = new TrainProgress(ctx, 1, [{ name: run.name, epochs }]);
+        const hooks = progress.hooks(run.name, epochs);
+        exported = await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, 0)) }, hooks);
+        hooks.finished();
+        progress.done();
+      }
       report = await evaluateOnTest(tf, exported.modelDir, grid.architectures[chosen.architecture], data);
       ctx.log.info(`${exported.name} on test: accuracy ${report.accuracy.toFixed(4)}, macro-F1 ${report.macro_f1.toFixed(4)}`);
     }

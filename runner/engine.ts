@@ -15,11 +15,11 @@ import { createLogger, type LogSink, type Logger } from './logger.ts';
 import { selectStages, type Selection, type StageStatus } from './plan.ts';
 import { ResourcePools } from './pools.ts';
 import { createProgress } from './progress.ts';
-import { WorkdirGuard } from './workdir-lock.ts';
 import { shardOf } from './shard-key.ts';
 import { StageKeyMemo } from './stage-key-memo.ts';
 import { StageStates, type StageState } from './stage-state.ts';
 import type { InputsContext, SectionDefinition } from './step.ts';
+import { WorkdirGuard } from './workdir-lock.ts';
 
 export interface StageOutcome {
   readonly stage: string;
@@ -182,7 +182,7 @@ export class Engine {
         key,
         result: result.result ?? null,
         contentHash: hashValue(result.content ?? result.result ?? null),
-        ...(shardOf(stage, options.shard) ? { shard: shardOf(stage, options.shard) } : {}),
+        shard: shardOf(stage, options.shard),
         outputs: [...(result.outputs ?? [])],
         finishedAt: new Date().toISOString(),
         seconds,

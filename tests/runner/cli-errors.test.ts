@@ -31,6 +31,11 @@ test('a file over the size cap is refused with its size before parsing', (t) => 
   const r = runCli(['validate', 'big.yaml'], { cwd: dir });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /big\.yaml:1:1 \(root\): the file is 3\.0 MB; a pipeline file may be at most 1 MB/);
+  assert.doesNotMatch(r.stderr, STACK);
+  // Every command takes -v, which adds the stack trace.
+  const verbose = runCli(['validate', 'big.yaml', '-v'], { cwd: dir });
+  assert.equal(verbose.code, 1);
+  assert.match(verbose.stderr, STACK);
 });
 
 test('a stage that throws an unexpected error: stage named, no stack; the stack with -v', (t) => {

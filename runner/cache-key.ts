@@ -39,7 +39,17 @@ export function listFiles(dir: string): string[] {
   return out;
 }
 
-async function hashInputs(paths: readonly string[], workdir: string, hasher: FileHasher): Promise<{ path: string; sha256: string }[]> {
+/** Files hashed per call: a first run over a large data set reports progress between chunks. */
+const HASH_CHUNK = 2000;
+
+export interface StageKeyOptions {
+  /** `i/n` for a stage that ran one shard of its work (see shard-key.ts). */
+  readonly shard?: string;
+  /** Called after each chunk of input files is hashed (only when there is more than one chunk). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+async function hashInputs(paths: readonly string[], workdir: string, hasher: FileHasher, onProgress?: StageKeyOptions['onProgress']): Promise<{ path: string; sha256: string }[]> {
   const files: string[] = [];
   const missing: string[] = [];
   for (const p of paths) {
@@ -48,7 +58,11 @@ async function hashInputs(paths: readonly string[], workdir: string, hasher: Fil
     else if (stat.isDirectory()) files.push(...listFiles(p));
     else files.push(p);
   }
-  const hashes = await hasher.sha256Many(files);
+  const hashes: string[] = [];
+  for (let i = 0; i < files.length; i += HASH_CHUNK) {
+    hashes.push(...(await hasher.sha256Many(files.slice(i, i + HASH_CHUNK))));
+    if (files.length > HASH_CHUNK) onProgress?.(Math.min(files.length, i + HASH_CHUNK), files.length);
+  }
   // Inside the workdir, paths relative to it (a moved checkout keeps its keys); outside it, absolute (it did not move).
   const shown = (f: string): string => (isInside(workdir, f) ? path.relative(workdir, f).split(path.sep).join('/') : f);
   return [...files.map((f, i) => ({ path: shown(f), sha256: hashes[i] })), ...missing.map((m) => ({ path: shown(m), sha256: 'missing' }))];
@@ -60,9 +74,9 @@ export async function stageKey(
   upstream: Readonly<Record<string, unknown>>,
   view: InputsContext,
   hasher: FileHasher,
-  shard?: string,
+  opts: StageKeyOptions = {},
 ): Promise<string> {
-  const inputs = stage.step.inputs ? await hashInputs(await stage.step.inputs(stage.params, view), config.workdir, hasher) : [];
+  const inputs = stage.step.inputs ? await hashInputs(await stage.step.inputs(stage.params, view), config.workdir, hasher, opts.onProgress) : [];
   return hashValue({
     step: stage.step.name,
     version: stage.step.version,
@@ -70,6 +84,6 @@ export async function stageKey(
     sections: Object.fromEntries((stage.step.reads ?? []).map((s) => [s.key, withoutPerformanceKnobs(s.schema, config.sections[s.key])])),
     upstream,
     inputs,
-    ...(shard ? { shard } : {}),
+    ...(opts.shard ? { shard: opts.shard } : {}),
   });
 }

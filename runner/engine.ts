@@ -11,6 +11,7 @@ import type { ProjectPaths, RunOptions, StepContext } from './context.ts';
 import { InterruptedError, MissingInputError, StageError } from './errors.ts';
 import { sweepCrashDebris } from './crash-debris.ts';
 import { hashValue } from './hash.ts';
+import { hashingProgress } from './hashing-progress.ts';
 import { createLogger, type LogSink, type Logger } from './logger.ts';
 import { selectStages, type Selection, type StageStatus } from './plan.ts';
 import { ResourcePools } from './pools.ts';
@@ -91,7 +92,10 @@ export class Engine {
         if (!state) return undefined;
         upstream[need] = StageStates.contentHash(state);
       }
-      return stageKey(this.config, stage, upstream, this.#view, this.hasher, shardOf(stage, this.#shard));
+      const hashing = hashingProgress(this.sink, stage.name);
+      const key = await stageKey(this.config, stage, upstream, this.#view, this.hasher, { shard: shardOf(stage, this.#shard), onProgress: hashing.onProgress });
+      hashing.done();
+      return key;
     });
   }
 

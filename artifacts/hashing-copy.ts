@@ -1,7 +1,7 @@
 /**
  * Streams bytes into a file while hashing them, through a temporary sibling renamed into place: a reader of
  * `dest` sees the old file or the whole new one, never a prefix, and a crash leaves only a `.tmp-<pid>-` file
- * (which `removeStaleTemps` in lib/fs-atomic.ts recognises). The digest is computed in flight (one read of
+ * (which the runner's crash-debris sweep, runner/crash-debris.ts, recognises). The digest is computed in flight (one read of
  * the bytes), which lib/hash.ts, hashing files at rest, does not offer.
  */
 import { createHash } from 'node:crypto';

@@ -44,29 +44,3 @@ export async function writeDirAtomic<T>(target: string, build: (tmpDir: string) 
     throw err;
   }
 }
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes temporary siblings left by killed processes (names `.<name>.tmp-<pid>-...` whose pid is gone, or ours
- * never a live process's).
- */
-export function removeStaleTemps(dir: string): number {
-  if (!fs.existsSync(dir)) return 0;
-  let removed = 0;
-  for (const entry of fs.readdirSync(dir)) {
-    const m = /^\..+\.tmp-(\d+)/.exec(entry);
-    if (m && (Number(m[1]) === process.pid || !alive(Number(m[1])))) {
-      fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-      removed++;
-    }
-  }
-  return removed;
-}

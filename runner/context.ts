@@ -30,6 +30,8 @@ export interface ProjectPaths {
 /** A progress reporter for one unit of work inside a stage. */
 export interface Progress {
   tick(n?: number): void;
+  /** What is in flight now (e.g. `mlp_c1_fold2 epoch 5/30`), shown with the next progress line. */
+  note(text: string): void;
   /** Marks the work finished (prints the final line). */
   done(): void;
 }

@@ -8,15 +8,19 @@ import { stageKey } from './cache-key.ts';
 import type { PipelineConfig, StageConfig } from './config/pipeline-config.ts';
 import type { ProjectPaths, RunOptions, StepContext } from './context.ts';
 import { InterruptedError, MissingInputError, StageError } from './errors.ts';
-import { removeStaleTemps } from './fs-atomic.ts';
+import { sweepCrashDebris } from './crash-debris.ts';
 import { hashValue } from './hash.ts';
+import { hashingProgress } from './hashing-progress.ts';
 import { createLogger, type LogSink, type Logger } from './logger.ts';
 import { selectStages, type Selection, type StageStatus } from './plan.ts';
 import { ResourcePools } from './pools.ts';
 import { createProgress } from './progress.ts';
+import { shardOf } from './shard-key.ts';
+import { StageKeyMemo } from './stage-key-memo.ts';
 import { StageStates, type StageState } from './stage-state.ts';
 import type { EngineServices } from './services.ts';
 import type { InputsContext, SectionDefinition } from './step.ts';
+import { WorkdirGuard } from './workdir-lock.ts';
 
 export interface StageOutcome {
   readonly stage: string;
@@ -44,13 +48,16 @@ export class Engine {
   readonly log: Logger;
   readonly services: EngineServices;
   readonly #view: InputsContext;
+  readonly #memo = new StageKeyMemo<string | undefined, StageStatus>();
+  /** The `--shard` of the current run (none for `plan`). */
+  #shard: RunOptions['shard'];
 
   /** `services` come from the product's composition root, already open; their owner closes them. */
   constructor(config: PipelineConfig, sink: LogSink, services: EngineServices) {
     this.config = config;
     this.services = services;
     this.paths = projectPaths(config);
-    this.states = new StageStates(path.join(this.paths.outputs, '.state'));
+    this.states = new StageStates(path.join(this.paths.outputs, '.state'), config.workdir);
     this.sink = sink;
     this.log = createLogger(sink);
     this.#view = {
@@ -60,19 +67,31 @@ export class Engine {
     };
   }
 
-  /** The key of `stage` given its upstream stages' recorded results; undefined if an upstream has none. */
-  async key(stage: StageConfig): Promise<string | undefined> {
-    const upstream: Record<string, unknown> = {};
-    for (const [need, provider] of Object.entries(stage.needs)) {
-      const state = this.states.read(provider);
-      if (!state) return undefined;
-      upstream[need] = { key: state.key, result: hashValue(state.result) };
-    }
-    return stageKey(this.config, stage, upstream, this.#view, this.services.hasher);
+  /**
+   * The key of `stage` given the content its upstream stages produced (not their bookkeeping: see
+   * `StepResult.content`); undefined if an upstream has no recorded result. Memoised until a state is written.
+   */
+  key(stage: StageConfig): Promise<string | undefined> {
+    return this.#memo.key(stage.name, async () => {
+      const upstream: Record<string, unknown> = {};
+      for (const [need, provider] of Object.entries(stage.needs)) {
+        const state = this.states.read(provider);
+        if (!state) return undefined;
+        upstream[need] = StageStates.contentHash(state);
+      }
+      const hashing = hashingProgress(this.sink, stage.name);
+      const key = await stageKey(this.config, stage, upstream, this.#view, this.services.hasher, { shard: shardOf(stage, this.#shard), onProgress: hashing.onProgress });
+      hashing.done();
+      return key;
+    });
   }
 
   /** Whether `stage` would be skipped or run now (for `pipeline plan`). */
-  async status(stage: StageConfig): Promise<StageStatus> {
+  status(stage: StageConfig): Promise<StageStatus> {
+    return this.#memo.status(stage.name, () => this.#status(stage));
+  }
+
+  async #status(stage: StageConfig): Promise<StageStatus> {
     if (stage.step.cache === false) return { kind: 'pending', reason: 'never cached' };
     for (const provider of Object.values(stage.needs)) {
       const upstream = this.config.stages.find((s) => s.name === provider)!;
@@ -82,15 +101,28 @@ export class Engine {
     const key = await this.key(stage);
     const state = this.states.read(stage.name);
     if (!state) return { kind: 'pending', reason: 'never ran' };
-    if (state.key !== key) return { kind: 'pending', reason: 'inputs or params changed' };
+    if (state.key !== key) return { kind: 'pending', reason: state.shard ? `its last run did shard ${state.shard} only` : 'inputs or params changed' };
     if (!StageStates.outputsExist(state)) return { kind: 'pending', reason: 'outputs missing' };
     return { kind: 'cached', key: state.key, finishedAt: state.finishedAt };
   }
 
+  /** Runs the selected stages, holding the workdir's lock (one run per workdir at a time). */
   async run(selection: Selection, options: RunOptions, signal: AbortSignal): Promise<StageOutcome[]> {
+    this.#shard = options.shard;
+    this.#memo.clear();
+    const guard = new WorkdirGuard(this.config.workdir, (m) => this.log.warn(m));
+    try {
+      return await this.#runStages(selection, options, signal, guard);
+    } finally {
+      guard.release();
+    }
+  }
+
+  async #runStages(selection: Selection, options: RunOptions, signal: AbortSignal, guard: WorkdirGuard): Promise<StageOutcome[]> {
     const selected = selectStages(this.config, selection);
     const selectedNames = new Set(selected.map((s) => s.name));
-    for (const dir of [this.paths.outputs, this.states.dir, this.paths.processed]) removeStaleTemps(dir);
+    guard.forStage(selected.some((s) => s.step.cache !== false));
+    for (const f of sweepCrashDebris([this.paths.outputs, this.paths.processed, this.paths.experiments])) this.log.debug(`removed crash debris ${f}`);
     const pools = new ResourcePools(this.config.resources);
     const outcomes: StageOutcome[] = [];
     for (const stage of selected) {
@@ -105,6 +137,7 @@ export class Engine {
           );
         }
       }
+      guard.forStage(stage.step.cache !== false);
       outcomes.push(await this.#runStage(stage, pools, options, signal));
     }
     return outcomes;
@@ -139,11 +172,14 @@ export class Engine {
         stepVersion: stage.step.version,
         key,
         result: result.result ?? null,
+        contentHash: hashValue(result.content ?? result.result ?? null),
+        shard: shardOf(stage, options.shard),
         outputs: [...(result.outputs ?? [])],
         finishedAt: new Date().toISOString(),
         seconds,
       };
       this.states.write(state);
+      this.#memo.clear();
     }
     log.success(`done in ${seconds.toFixed(1)}s`);
     return { stage: stage.name, status: 'ran', seconds };

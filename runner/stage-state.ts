@@ -5,14 +5,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from './fs-atomic.ts';
+import { hashValue } from './hash.ts';
+import { fromPortable, toPortable } from './portable-paths.ts';
 
 export interface StageState {
   readonly stage: string;
   readonly step: string;
   readonly stepVersion: number;
-  /** Cache key: hash of params, sections read, upstream results, input file contents and step version. */
+  /** Cache key: hash of params and sections read (without performance knobs), upstream content, input file contents and step version. */
   readonly key: string;
   readonly result: unknown;
+  /** `i/n` when the stage ran one shard of its work (`--shard`). */
+  readonly shard?: string;
+  /** sha256 of the content part of the result (`StepResult.content`): what later stages' keys depend on. */
+  readonly contentHash?: string;
   readonly outputs: readonly string[];
   readonly finishedAt: string;
   readonly seconds: number;
@@ -20,8 +26,11 @@ export interface StageState {
 
 export class StageStates {
   readonly dir: string;
-  constructor(dir: string) {
+  /** Paths inside it are stored relative to it (a moved or cloned checkout keeps its cache). */
+  readonly workdir: string;
+  constructor(dir: string, workdir: string) {
     this.dir = dir;
+    this.workdir = workdir;
   }
 
   #file(stage: string): string {
@@ -30,14 +39,19 @@ export class StageStates {
 
   read(stage: string): StageState | undefined {
     try {
-      return JSON.parse(fs.readFileSync(this.#file(stage), 'utf8')) as StageState;
+      return fromPortable(JSON.parse(fs.readFileSync(this.#file(stage), 'utf8')) as StageState, this.workdir);
     } catch {
       return undefined; // never run, or unreadable: either way the stage must run
     }
   }
 
   write(state: StageState): void {
-    writeJsonAtomic(this.#file(state.stage), state);
+    writeJsonAtomic(this.#file(state.stage), toPortable(state, this.workdir));
+  }
+
+  /** What later stages' keys depend on (older states without a content hash: the whole result). */
+  static contentHash(state: StageState): string {
+    return state.contentHash ?? hashValue(state.result);
   }
 
   /** True when every output the stage declared still exists. */

@@ -18,6 +18,12 @@ export interface SectionDefinition<S extends TSchema = TSchema> {
 export interface StepResult<R = unknown> {
   /** Handed to later stages through `ctx.input(stepName)`; also stored with the stage's cache entry. */
   readonly result: R;
+  /**
+   * The part of `result` that is content: what later stages' cache keys depend on (default: the whole result).
+   * Leave out bookkeeping (computed/reused counts, fresh run ids, timings, absolute paths), so that running an
+   * unchanged stage again leaves everything below it cached (DVC's lock file: outputs by content).
+   */
+  readonly content?: unknown;
   /** Files or directories the stage wrote (absolute). The stage is stale if one of them is missing. */
   readonly outputs?: readonly string[];
 }
@@ -41,6 +47,11 @@ export interface StepDefinition<S extends TSchema = TSchema, R = unknown> {
    * `ctx.signal` aborts (Ctrl-C, SIGTERM); returning then counts as finishing, not as an interruption. Default true.
    */
   readonly cache?: boolean;
+  /**
+   * True when the step splits its work with `--shard i/n` (train): the shard is then part of its cache key and
+   * state. Default false: the flag does not concern the step.
+   */
+  readonly shardable?: boolean;
   /**
    * Files or directories whose content goes into the cache key (hashed by content, memoised by size and mtime).
    * Called with the validated params before the stage runs.

@@ -8,14 +8,23 @@ import type { Product } from '../services.ts';
 import { buildProgram } from './program.ts';
 import { terminal } from './shared.ts';
 
+/** Stack traces are for developers: shown only with -v/--verbose (the run's log file always has them). */
+const verbose = process.argv.slice(2).some((a) => a === '-v' || a === '--verbose');
+
+function stackOf(err: unknown): string {
+  if (!verbose || !(err instanceof Error)) return '';
+  const cause = err.cause instanceof Error ? `\ncause: ${err.cause.stack}` : '';
+  return `\n${err.stack}${cause}`;
+}
+
 function report(err: unknown): number {
   const c = terminal().color;
   if (err instanceof ConfigError) {
-    process.stderr.write(`${c.red(`✗ ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} in the pipeline:`)}\n${err.message}\n`);
+    process.stderr.write(`${c.red(`✗ ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} in the pipeline:`)}\n${err.message}${stackOf(err)}\n`);
     return 1;
   }
   if (err instanceof UsageError) {
-    process.stderr.write(`${c.red('✗')} ${err.message}\n`);
+    process.stderr.write(`${c.red('✗')} ${err.message}${stackOf(err)}\n`);
     return 2;
   }
   if (err instanceof InterruptedError) {
@@ -24,10 +33,11 @@ function report(err: unknown): number {
   }
   if (err instanceof PipelineError) {
     const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? `\n  cause: ${err.cause.message}` : '';
-    process.stderr.write(`${c.red('✗')} ${err.message}${cause}\n`);
+    process.stderr.write(`${c.red('✗')} ${err.message}${cause}${stackOf(err)}\n`);
     return 1;
   }
-  process.stderr.write(`${c.red('✗')} ${(err as Error)?.stack ?? String(err)}\n`);
+  const message = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+  process.stderr.write(`${c.red('✗')} ${message}${verbose ? stackOf(err) : '\n  (an unexpected error: run again with -v for the stack trace)'}\n`);
   return 1;
 }
 

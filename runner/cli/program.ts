@@ -9,5 +9,10 @@ export function buildProgram(product: Product): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const add of [...commands, ...product.commands]) add(program, product);
+  // Every command takes -v: main.ts shows an error's stack trace only then (`run` also shows debug lines).
+  const leaves = (cmd: Command): Command[] => (cmd.commands.length ? cmd.commands.flatMap(leaves) : [cmd]);
+  for (const cmd of leaves(program)) {
+    if (!cmd.options.some((o) => o.short === '-v')) cmd.option('-v, --verbose', 'on an error, show its stack trace');
+  }
   return program;
 }

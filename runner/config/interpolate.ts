@@ -3,6 +3,7 @@
  * A value that is exactly one `${...}` is read as a YAML scalar after substitution, so `folds: ${K:-3}` is a number.
  */
 import { parse as parseYamlScalar } from 'yaml';
+import { FORBIDDEN_KEYS } from './safe-keys.ts';
 import type { KeyPath } from './source.ts';
 
 export interface InterpolationIssue {
@@ -50,7 +51,9 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, issues: Inte
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, issues, [...path, i]));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, issues, [...path, k])]));
+    // Forbidden keys are reported by the loader before interpolation; never carry them into the copy.
+    const entries = Object.entries(value).filter(([k]) => !FORBIDDEN_KEYS.has(k));
+    return Object.fromEntries(entries.map(([k, v]) => [k, interpolate(v, env, issues, [...path, k])]));
   }
   return value;
 }

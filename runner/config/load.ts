@@ -3,6 +3,7 @@
  * validation (every error in one pass) -> cross-checks (resources, needs, step checks) -> a frozen config.
  * Nothing runs before this has succeeded.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -13,6 +14,7 @@ import type { AnyStep, InputsContext, SectionDefinition } from '../step.ts';
 import { ajvIssues, type RawIssue } from './ajv-issues.ts';
 import { interpolate, type InterpolationIssue } from './interpolate.ts';
 import { applyOverrides, type Override } from './overrides.ts';
+import { unsafeValueIssues } from './safe-keys.ts';
 import type { PipelineConfig, StageConfig } from './pipeline-config.ts';
 import { LOCAL_STEP, pipelineSchema } from './schema.ts';
 import { didYouMean } from './suggest.ts';
@@ -39,6 +41,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** A file as messages name it: relative to the current directory when inside it. */
+function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
 class IssueList {
   readonly items: ConfigIssue[] = [];
   /** Paths whose value could not be interpolated: schema errors there would only repeat the problem. */
@@ -48,8 +56,7 @@ class IssueList {
     readonly source: YamlSource,
     readonly overrides: readonly Override[],
   ) {
-    const rel = path.relative(process.cwd(), source.file);
-    this.#file = rel.startsWith('..') || path.isAbsolute(rel) ? source.file : rel;
+    this.#file = shownPath(source.file);
   }
 
   addInterpolation(raw: InterpolationIssue): void {
@@ -103,6 +110,10 @@ async function loadLocalSteps(doc: Plain, file: string, registry: Registry, issu
     const ref = stage?.step;
     if (typeof ref !== 'string' || !new RegExp(LOCAL_STEP).test(ref) || extra.some((s) => s.name === ref)) continue;
     const modulePath = path.resolve(path.dirname(file), ref);
+    if (!fs.existsSync(modulePath)) {
+      issues.add({ path: ['stages', name, 'step'], message: `local step module ${ref} does not exist (looked for ${shownPath(modulePath)}); fix the path or use a built-in step` });
+      continue;
+    }
     try {
       const mod = (await import(pathToFileURL(modulePath).href)) as { default?: AnyStep };
       const step = mod.default;
@@ -119,10 +130,15 @@ function crossCheck(doc: Plain, registry: Registry, issues: IssueList, view: Inp
   const resources = doc.resources as Record<string, number>;
   const stages: StageConfig[] = [];
   const seenSteps = new Map<string, string>();
+  // A stage whose step is unknown or failed to load may be the one later stages need: do not cascade.
+  let unresolvedBefore = false;
   for (const [name, raw] of Object.entries(doc.stages as Record<string, Plain>)) {
     if (!isMap(raw)) continue;
     const step = registry.steps.find((s) => s.name === raw.step);
-    if (!step) continue;
+    if (!step) {
+      unresolvedBefore = true;
+      continue;
+    }
     const resource = (raw.resource as string | undefined) ?? step.resource ?? Object.keys(resources)[0] ?? 'cpu';
     if (!(resource in resources)) {
       issues.add({ path: ['stages', name, raw.resource ? 'resource' : 'step'], message: `resource '${resource}' is not declared under resources:${didYouMean(resource, Object.keys(resources))}` });
@@ -131,7 +147,7 @@ function crossCheck(doc: Plain, registry: Registry, issues: IssueList, view: Inp
     for (const need of step.needs ?? []) {
       const provider = seenSteps.get(need);
       if (provider) needs[need] = provider;
-      else issues.add({ path: ['stages', name, 'step'], message: `step '${step.name}' needs a '${need}' stage before it; add one earlier in stages:` });
+      else if (!unresolvedBefore) issues.add({ path: ['stages', name, 'step'], message: `step '${step.name}' needs a '${need}' stage before it; add one earlier in stages:` });
     }
     const params = (raw.with ?? {}) as Plain;
     // Checks run even when the schema found problems (one pass reports everything), so they may meet bad data.
@@ -151,20 +167,28 @@ function crossCheck(doc: Plain, registry: Registry, issues: IssueList, view: Inp
 /** Reads, interpolates, overrides and validates a pipeline file; throws ConfigError listing every problem. */
 export async function loadPipeline(file: string, registry: Registry, opts: LoadOptions = {}): Promise<PipelineConfig> {
   const absFile = path.resolve(file);
-  const source = YamlSource.read(absFile);
+  const source = YamlSource.read(absFile, shownPath(absFile));
   const overrides = opts.overrides ?? [];
   const issues = new IssueList(source, overrides);
   source.syntaxIssues().forEach((i) => issues.push(i));
   issues.throwIfAny();
 
+  const parsed = source.toValue() ?? {};
+  // Forbidden keys (merge keys included), before any code applies the file's keys.
+  unsafeValueIssues(parsed, [], { keys: true }).forEach((i) => issues.add(i));
+  overrides.forEach((o) => unsafeValueIssues(o.value, o.path, { keys: true }).forEach((i) => issues.add(i)));
+  issues.throwIfAny();
+
   const interpolationIssues: InterpolationIssue[] = [];
-  const doc = interpolate(source.toValue() ?? {}, opts.env ?? process.env, interpolationIssues) as Plain;
+  const doc = interpolate(parsed, opts.env ?? process.env, interpolationIssues) as Plain;
   interpolationIssues.forEach((i) => issues.addInterpolation(i));
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
     issues.push({ file: absFile, line: 1, col: 1, path: '', message: 'expected a map of keys (name, stages, ...)' });
     issues.throwIfAny();
   }
   applyOverrides(doc, overrides);
+  // After interpolation and overrides (`--set ...lr=.inf`, `${LR:-.inf}`): the schema validator accepts Infinity.
+  unsafeValueIssues(doc, [], { numbers: true }).forEach((i) => issues.add(i));
   for (const stage of Object.values((doc.stages ?? {}) as Record<string, Plain>)) {
     if (stage && typeof stage === 'object' && stage.with === undefined) stage.with = {};
   }

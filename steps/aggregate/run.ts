@@ -9,12 +9,15 @@ import { pickWinner, select } from '../../ml/selection/select.ts';
 import type { StepContext } from '../../runner/context.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../lib/fs-atomic.ts';
 import { sha256 } from '../../lib/hash.ts';
+import { MissingInputError } from '../../runner/errors.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
 import type { GridResult } from '../grid/grid-result.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { TrainingData } from '../train/datasets.ts';
+import { modelContentHash } from '../train/model-content.ts';
 import { runData, runRequest } from '../train/run-request.ts';
 import { reuseFinished, trainTracked } from '../train/track-run.ts';
+import { TrainProgress } from '../train/train-progress.ts';
 import type { TrainedRun, TrainResult } from '../train/train-result.ts';
 import type { AggregateResult } from './aggregate-result.ts';
 import { evaluateOnTest } from './evaluate-model.ts';
@@ -31,7 +34,10 @@ async function finishedRuns(ctx: StepContext, grid: GridResult, base: Omit<Param
     else missing.push(run.name);
   }
   if (missing.length) {
-    throw new Error(`${missing.length} grid runs have no finished, up-to-date run in the tracking store (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): run the train stage (every shard) first`);
+    throw new MissingInputError(
+      `cannot aggregate: ${missing.length} of ${grid.runs.length} runs of the grid are not trained yet (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}). ` +
+        'Run the missing shards (`pipeline run <file> --only train --shard i/n`), or train without --shard, then aggregate',
+    );
   }
   return runs;
 }
@@ -88,7 +94,15 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
       const request = { ...runRequest(ctx, { ...base, run }), parentRunId };
       const reused = await reuseFinished(ctx, request);
       if (!reused) ctx.log.info(`refitting ${chosen.architecture} ${chosen.combination} on the whole training split (${run.params.epochs} epochs)`);
-      exported = reused ?? (await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, 0)) }));
+      if (reused) exported = reused;
+      else {
+        const epochs = Number(run.params.epochs) || 1;
+        const progress = new TrainProgress(ctx, 1, [{ name: run.name, epochs }]);
+        const hooks = progress.hooks(run.name, epochs);
+        exported = await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, 0)) }, hooks);
+        hooks.finished();
+        progress.done();
+      }
       report = await evaluateOnTest(tf, exported.modelDir, grid.architectures[chosen.architecture], data);
       ctx.log.info(`${exported.name} on test: accuracy ${report.accuracy.toFixed(4)}, macro-F1 ${report.macro_f1.toFixed(4)}`);
     }
@@ -152,7 +166,10 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
         test: winnerTest,
       },
     };
-    return { result, outputs: [summaryFile, reportFile, exported.modelDir] };
+    // Content: the winner and its weights; not the selection run's id, the report's time stamp or paths.
+    const { runId: _runId, modelDir: _modelDir, ...winner } = result.winner;
+    const content = { experiment: split.experiment, winner: { ...winner, model: modelContentHash(exported.modelDir) } };
+    return { result, content, outputs: [summaryFile, reportFile, exported.modelDir] };
   } catch (err) {
     await tracking.endRun(parentRunId, ctx.signal.aborted ? 'killed' : 'failed', { error: (err as Error).message });
     throw err;

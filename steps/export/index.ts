@@ -20,7 +20,7 @@ export type ExportParams = Static<typeof schema>;
 
 export const exportStep = defineStep({
   name: 'export',
-  version: 2,
+  version: 3,
   description: 'Export the winner to ONNX (images -> logits), with labels and preprocessing, after a parity check.',
   schema,
   needs: ['split', 'features', 'aggregate'],

@@ -17,6 +17,7 @@ import type { SplitResult } from '../split/split-result.ts';
 import { pixelSpec } from '../train/pixel-spec.ts';
 import type { ExportResult } from './export-result.ts';
 import type { ExportParams } from './index.ts';
+import { modelMetadata } from './model-metadata.ts';
 import { parityCheck } from './parity.ts';
 
 export async function runExport(ctx: StepContext, params: ExportParams) {
@@ -31,15 +32,14 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
   const featureNode = { tensor: bb.feature_node.tensor, scale: bb.feature_node.scale, zeroPoint: bb.feature_node.zero_point };
   const backboneFile = ctx.resolvePath(bb.path);
   const preprocessing = { ...spec, id: preprocessingId(spec) };
-  const metadata = {
-    labels: JSON.stringify(split.classes),
-    preprocessing: JSON.stringify(preprocessing),
-    dataset_version: split.datasetVersion,
-    run_id: agg.winner.runId,
+  const metadata = modelMetadata({
+    classes: split.classes,
+    preprocessing,
+    datasetVersion: split.datasetVersion,
     architecture: agg.winner.architecture,
     family: entry.family,
-    test_time_augmentation: family.input === 'features' && testTimeFlip ? 'flip' : 'none',
-  };
+    testTimeFlip: family.input === 'features' && testTimeFlip,
+  });
   const { tf } = await selectBackend('auto', { convTraining: false });
   const { model } = await loadTrained(agg.winner.modelDir, tf);
   const backbone = family.input === 'features' ? await loadBackbone({ path: backboneFile, sha256: bb.sha256, input: bb.input, featureNode, threads: bb.threads }) : undefined;
@@ -73,7 +73,9 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
       parity: { ...parity, tolerance: params.parity_tolerance },
     };
     ctx.log.info(`wrote ${path.relative(ctx.paths.workdir, result.modelFile)} (${(onnx.length / 1e6).toFixed(1)} MB, sha256 ${result.sha256.slice(0, 12)})`);
-    return { result, outputs: [dir] };
+    // Content: the model's bytes (labels and preprocessing are in its metadata); not where it was written.
+    const content = { sha256: result.sha256, inputName: result.inputName, outputName: result.outputName, numClasses: result.numClasses };
+    return { result, content, outputs: [dir] };
   } finally {
     model.dispose();
     await backbone?.dispose();

@@ -4,8 +4,8 @@
  * when the model is loaded, whatever the source.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { DataError } from '../../runner/errors.ts';
+import { writeFileAtomic } from '../../lib/fs-atomic.ts';
 import { sha256 } from '../../lib/hash.ts';
 import type { Logger } from '../../runner/logger.ts';
 
@@ -27,9 +27,6 @@ export async function ensureBackboneFile(file: string, expectedSha256: string, u
   if (actual !== expectedSha256) {
     throw new DataError(`the file downloaded from ${url} has sha256 ${actual}, expected ${expectedSha256}: not saved. Check backbone.url and backbone.sha256`);
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, bytes);
   log.info(`saved the backbone to ${file} (${(bytes.length / 1e6).toFixed(1)} MB, sha256 verified)`);
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { Type, type Static } from '../../runner/schema-builder.ts';
 import { ViewsSpecSchema } from '../../ml/preprocess/spec.ts';
+import { performanceKnob } from '../../runner/performance-knobs.ts';
 import { defineStep } from '../../runner/step.ts';
 import { backboneSection } from '../sections/backbone.ts';
 
@@ -16,8 +17,8 @@ const schema = Type.Object(
       { flip: Type.Boolean({ default: false, description: 'Also the mirrored view: evaluation and the exported model average both (about +4 points here, 2x inference).' }) },
       { default: {}, additionalProperties: false, description: 'Test-time augmentation for validation, test and serving.' },
     ),
-    batch_size: Type.Integer({ minimum: 1, default: 16, description: 'Images per onnxruntime run.' }),
-    decode_concurrency: Type.Integer({ minimum: 1, default: 32, description: 'Images decoded ahead of inference (sharp, libuv thread pool).' }),
+    batch_size: performanceKnob(Type.Integer({ minimum: 1, default: 16, description: 'Images per onnxruntime run.' })),
+    decode_concurrency: performanceKnob(Type.Integer({ minimum: 1, default: 32, description: 'Images decoded ahead of inference (sharp, libuv thread pool).' })),
   },
   { additionalProperties: false },
 );

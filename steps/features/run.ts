@@ -65,7 +65,10 @@ export async function runFeatures(ctx: StepContext, params: FeaturesParams) {
     const rate = out.decoded > 0 ? `, ${(out.decoded / out.seconds).toFixed(0)} images/s` : '';
     ctx.log.info(`${out.computed} vectors computed, ${out.reused} reused from the store (${out.seconds.toFixed(1)}s${rate})`);
     // The vectors live in the store (SQLite or PostgreSQL), not in files the engine could check.
-    return { result, outputs: [] };
+    // Content: the feature space and views (the vectors are keyed by them and the images' sha256), not the
+    // computed/reused counts, which differ between a first run and a forced one.
+    const content = { space, dim: result.dim, views: result.views, tta: result.tta, preprocessing: spec, failed: out.failed.map((f) => ({ sha256: f.sha256, reason: f.reason })) };
+    return { result, content, outputs: [] };
   } finally {
     await backbone.dispose();
   }

@@ -72,7 +72,8 @@ export const registerStep = defineStep({
     let version = outcome.version;
     if (!outcome.created) {
       ctx.log.info(`this model is already registered as ${params.model} v${version.version} (${version.aliases.join(', ') || 'no alias'})`);
-      return { result: { model: params.model, version: version.version, aliases: version.aliases, sha256: version.sha256 } satisfies RegisterResult };
+      const result: RegisterResult = { model: params.model, version: version.version, aliases: version.aliases, sha256: version.sha256 };
+      return { result, content: { model: result.model, version: result.version, sha256: result.sha256 } };
     }
     ctx.log.success(`registered ${params.model} v${version.version} as ${version.aliases.join(', ')} (test.accuracy ${metrics['test.accuracy']?.toFixed(4)})`);
     if (params.auto_promote && version.aliases.includes('challenger')) {
@@ -86,6 +87,7 @@ export const registerStep = defineStep({
       }
     }
     const result: RegisterResult = { model: params.model, version: version.version, aliases: version.aliases, sha256: version.sha256 };
-    return { result, outputs: [version.artifactDir] };
+    // Content: which version holds which bytes; aliases move later without changing what was registered.
+    return { result, content: { model: result.model, version: result.version, sha256: result.sha256 }, outputs: [version.artifactDir] };
   },
 });

@@ -1,6 +1,7 @@
 /** The `backbone:` section: the frozen pretrained network whose features the heads are trained on. */
 import { Type, type Static } from '../../runner/schema-builder.ts';
 import { PreprocessSpecSchema } from '../../ml/preprocess/index.ts';
+import { performanceKnob } from '../../runner/performance-knobs.ts';
 import { defineSection } from '../../runner/step.ts';
 
 export const backboneSection = defineSection({
@@ -32,7 +33,7 @@ export const backboneSection = defineSection({
         },
       ),
       preprocessing: PreprocessSpecSchema,
-      threads: Type.Integer({ minimum: 1, default: 2, description: 'onnxruntime intra-op threads for feature extraction.' }),
+      threads: performanceKnob(Type.Integer({ minimum: 1, default: 2, description: 'onnxruntime intra-op threads for feature extraction.' })),
     },
     { additionalProperties: false },
   ),

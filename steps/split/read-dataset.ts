@@ -70,12 +70,37 @@ function readFood101(root: string): DatasetListing {
   return { layout: 'food101', classes, labels, train: list('train.txt'), test: list('test.txt'), missing, pooled: false };
 }
 
+/**
+ * Class folders of the folder layout. A symlinked folder is followed (a class kept elsewhere is common), unless it
+ * leads back to the data root or above it: that would be a loop, refused by name.
+ */
+function classFolders(root: string): string[] {
+  const realRoot = fs.realpathSync(root);
+  const out: string[] = [];
+  for (const d of fs.readdirSync(root, { withFileTypes: true })) {
+    if (d.name.startsWith('.')) continue;
+    if (d.isDirectory()) out.push(d.name);
+    else if (d.isSymbolicLink()) {
+      const link = path.join(root, d.name);
+      let target: string;
+      try {
+        target = fs.realpathSync(link);
+      } catch {
+        throw new DataError(`${link} is a broken symlink (it points to ${fs.readlinkSync(link)}, which does not exist): fix or remove it`);
+      }
+      if (!fs.statSync(target).isDirectory()) continue;
+      const rel = path.relative(target, realRoot);
+      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+        throw new DataError(`${link} is a symlink to ${target}, which contains the data root: a loop. Point it at the class's own folder or remove it`);
+      }
+      out.push(d.name);
+    }
+  }
+  return out.sort();
+}
+
 function readFolder(root: string): DatasetListing {
-  const classes = fs
-    .readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
-    .map((d) => d.name)
-    .sort();
+  const classes = classFolders(root);
   if (classes.length < 2) throw new DataError(`${root}: expected one sub-folder per class (at least 2), found ${classes.length}`);
   const all = classes.flatMap((className) =>
     fs

@@ -7,6 +7,7 @@ import { DataError } from '../../runner/errors.ts';
 import { mapLimit } from '../../lib/map-limit.ts';
 import { dataSection, type DataSection } from '../sections/data.ts';
 import { imageProblem } from './check-images.ts';
+import { checkClassCounts } from './class-counts.ts';
 import type { SplitParams } from './index.ts';
 import { buildManifests, writeManifests, type ManifestEntry } from './manifest.ts';
 import { drawTestSplit, readDataset, type ImageRef } from './read-dataset.ts';
@@ -64,10 +65,10 @@ export async function runSplit(ctx: StepContext, params: SplitParams) {
   const drawn = listing.pooled ? drawTestSplit(entries(train), data.test_fraction, data.subset.seed) : undefined;
   const trainEntries = drawn?.train ?? entries(train);
   const testEntries = drawn?.test ?? entries(test);
-  for (const c of classes) {
-    if (!trainEntries.some((e) => e.className === c)) throw new DataError(`class '${c}' has no usable training image in ${root}`);
-  }
-  if (trainEntries.length < params.folds) throw new DataError(`${trainEntries.length} training images cannot make ${params.folds} folds`);
+  const perClass = Object.fromEntries(
+    classes.map((c) => [c, { train: trainEntries.filter((e) => e.className === c).length, test: testEntries.filter((e) => e.className === c).length }]),
+  );
+  checkClassCounts(perClass, params.folds, { stage: ctx.stage, root, pooled: listing.pooled }, ctx.log);
 
   const folds = stratifiedFolds(trainEntries, params.folds, params.seed);
   const manifests = buildManifests(classes, trainEntries, testEntries, folds, params.folds);
@@ -77,9 +78,6 @@ export async function runSplit(ctx: StepContext, params: SplitParams) {
   const datasetVersion = `${name}_${classes.length}c_tr${pct(trainEntries.length)}_te${pct(testEntries.length)}_${manifests.hash.slice(0, 8)}`;
   const dir = path.join(ctx.paths.processed, datasetVersion);
   const labels = classes.map((c) => listing.labels[listing.classes.indexOf(c)]);
-  const perClass = Object.fromEntries(
-    classes.map((c) => [c, { train: trainEntries.filter((e) => e.className === c).length, test: testEntries.filter((e) => e.className === c).length }]),
-  );
   const result: SplitResult = {
     datasetVersion,
     experiment: datasetVersion,
@@ -93,9 +91,11 @@ export async function runSplit(ctx: StepContext, params: SplitParams) {
     excluded: [...excluded, ...listing.missing.map((m) => ({ path: m.path, reason: 'listed in meta but missing on disk' }))],
     manifestHash: manifests.hash,
   };
-  await writeManifests(dir, manifests, { ...result, dir: undefined, root: undefined });
+  // Content: the result without where things happen to be on this machine (a moved checkout keeps its cache).
+  const content = { ...result, dir: undefined, root: undefined };
+  await writeManifests(dir, manifests, content);
   ctx.log.info(
     `${datasetVersion}: ${classes.length} classes, ${trainEntries.length} train / ${testEntries.length} test, ${params.folds} folds, ${result.excluded.length} excluded`,
   );
-  return { result, outputs: [dir] };
+  return { result, content, outputs: [dir] };
 }

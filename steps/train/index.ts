@@ -29,5 +29,6 @@ export const trainStep = defineStep({
   schema,
   needs: ['split', 'features', 'grid'],
   resource: 'cpu',
+  shardable: true,
   run: async (ctx, params) => (await import('./run.ts')).runTrain(ctx, params),
 });

@@ -49,6 +49,12 @@ function flatParams(r: RunRequest): Record<string, string | number | boolean> {
   return out;
 }
 
+/** Callbacks for progress reporting while a run trains. */
+export interface TrainHooks {
+  readonly onEpoch?: (e: EpochMetrics) => void;
+  readonly onBackend?: (backend: { name: string; detail: string }) => void;
+}
+
 /**
  * Per-epoch metric writes arrive in the worker's message handler, which cannot await: they are chained per run
  * (in order, one at a time) and `settle()` waits for the chain before the run is ended. A failed write is kept
@@ -68,7 +74,7 @@ function metricChain(write: (e: EpochMetrics) => Promise<void>) {
   };
 }
 
-export async function trainTracked(ctx: StepContext, r: RunRequest): Promise<TrainedRun> {
+export async function trainTracked(ctx: StepContext, r: RunRequest, hooks: TrainHooks = {}): Promise<TrainedRun> {
   const tracking = ctx.stores.tracking;
   const job: TrainJob = {
     family: r.entry.family,
@@ -94,7 +100,14 @@ export async function trainTracked(ctx: StepContext, r: RunRequest): Promise<Tra
     });
     const metrics = metricChain((e) => tracking.logMetrics(runId, points(e)));
     try {
-      const result = await runInWorker(job, { signal: ctx.signal, onEpoch: (e) => metrics.push(e) });
+      const result = await runInWorker(job, {
+        signal: ctx.signal,
+        onEpoch: (e) => {
+          metrics.push(e);
+          hooks.onEpoch?.(e);
+        },
+        onBackend: hooks.onBackend,
+      });
       await metrics.settle();
       const modelDir = path.join(r.artifactDir, 'model');
       const curves = path.join(r.artifactDir, 'curves.png');

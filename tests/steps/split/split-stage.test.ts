@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { fromPortable } from '../../../runner/portable-paths.ts';
 import { parseCsv } from '../../../steps/split/manifest.ts';
 import { readDataset } from '../../../steps/split/read-dataset.ts';
 import { runCli } from '../../helpers/cli.ts';
@@ -23,7 +24,8 @@ function pipelineFile(dir: string, dataRoot: string, extra = ''): string {
 }
 
 function splitResult(dir: string): { datasetVersion: string; dir: string; counts: { train: number; test: number }; excluded: { path: string; reason: string }[] } {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'outputs', '.state', 'split.json'), 'utf8')).result;
+  // Stage states keep paths inside the workdir relative to it (`@workdir/...`): resolve them as the engine does.
+  return fromPortable(JSON.parse(fs.readFileSync(path.join(dir, 'outputs', '.state', 'split.json'), 'utf8')).result, dir);
 }
 
 test('the Food-101 reader lists the mini data set as its meta files say', () => {

@@ -1,0 +1,27 @@
+/**
+ * The metadata_props written into the exported ONNX file. Content only: the same trained model on the same data
+ * gives the same bytes, so the registry recognises an identical model by its sha256. Bookkeeping (the tracking run
+ * id, the selection run, times) belongs to the registry's lineage, never to the artifact.
+ */
+import type { PreprocessSpec } from '../../ml/preprocess/index.ts';
+
+export interface ModelMetadataInput {
+  readonly classes: readonly string[];
+  readonly preprocessing: PreprocessSpec & { readonly id: string };
+  readonly datasetVersion: string;
+  readonly architecture: string;
+  readonly family: string;
+  /** Feature families with flip in the exported graph. */
+  readonly testTimeFlip: boolean;
+}
+
+export function modelMetadata(m: ModelMetadataInput): Record<string, string> {
+  return {
+    labels: JSON.stringify(m.classes),
+    preprocessing: JSON.stringify(m.preprocessing),
+    dataset_version: m.datasetVersion,
+    architecture: m.architecture,
+    family: m.family,
+    test_time_augmentation: m.testTimeFlip ? 'flip' : 'none',
+  };
+}

@@ -6,6 +6,8 @@
  *    `pipeline run <file> --only train --shard i/N`; runs go to the shared store (PostgreSQL) and artifact store;
  * 3. `<app>-finalize` runs train (every run is found finished in the store and reused), aggregate, export and
  *    register in the shared workdir.
+ * Every pod's workdir is the same absolute path (/work): stage states record absolute output paths, so a copied
+ * state is only valid at the path it was written at.
  * The train and finalize Jobs are created suspended; each is resumed once the one before it has completed
  * (Kubernetes has no Job dependencies, and no home-made scheduler is added here).
  */

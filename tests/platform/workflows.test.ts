@@ -220,6 +220,7 @@ test('k8s-deploy.yml: after training, applies prod, waits for the Deployment, st
   assert.ok(cmds.some((c) => c[0] === 'kubectl' && c[1] === 'apply' && c.includes('k8s/overlays/prod')));
   assert.ok(cmds.some((c) => c.join(' ').includes('rollout status deployment/food101-serve')));
   const pod = cmds.map(inPodCli).filter(Boolean) as string[][];
+  assert.ok(pod.some((a) => a[0] === 'registry' && a[1] === 'show' && a.includes('--json')), 'reads the challenger from the registry');
   assert.ok(pod.some((a) => a[0] === 'rollout' && a[1] === 'start' && a.includes('--strategy')), 'pipeline rollout start');
   assert.ok(pod.some((a) => a[0] === 'rollout' && a[1] === 'status' && a.includes('--json')), 'polls pipeline rollout status --json');
   const wait = script(allSteps(w).find((s) => s.name === 'Wait for the verdict')!);

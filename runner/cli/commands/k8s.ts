@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { PipelineConfig } from '../../config/pipeline-config.ts';
 import { resolveOptions } from '../../../platform/k8s/options.ts';
 import { renderManifests } from '../../../platform/k8s/render.ts';
 import { writeTree } from '../../../platform/k8s/write-tree.ts';
@@ -23,8 +24,16 @@ function packageVersion(): string {
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-/** `pipeline k8s render`: Kubernetes manifests (a kustomize base, training Jobs, components, dev/prod overlays). */
+/** Loads and validates a pipeline file with `--set` overrides (the product's registry is the caller's business). */
+export type ConfigLoader = (file: string, sets?: readonly string[]) => Promise<PipelineConfig>;
+
+/** `pipeline k8s ...` with the CLI's own pipeline loader. */
 export function k8sCommand(program: Command): void {
+  addK8sCommand(program, load);
+}
+
+/** `pipeline k8s render`: Kubernetes manifests (a kustomize base, training Jobs, components, dev/prod overlays). */
+export function addK8sCommand(program: Command, loadConfig: ConfigLoader): void {
   const k8s = program.command('k8s').description('Kubernetes deployment of a pipeline (docs/deployment.md).');
   k8s
     .command('render')
@@ -38,7 +47,7 @@ export function k8sCommand(program: Command): void {
     .option('--shards <n>', 'completions and parallelism of the Indexed training Job', '3')
     .option('--set <key=value>', 'override a key of the pipeline file (repeatable)', collect)
     .action(async (file: string, flags: RenderCliFlags) => {
-      const config = await load(file, flags.set);
+      const config = await loadConfig(file, flags.set);
       const options = resolveOptions(flags, { name: config.name, version: packageVersion() });
       const overriddenPaths = overridesFrom(flags.set).map((o) => o.path.join('.'));
       const tree = renderManifests({ config, options, overriddenPaths });

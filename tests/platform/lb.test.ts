@@ -22,7 +22,9 @@ const dirs: string[] = [];
 after(async () => {
   // SIGTERM, not SIGKILL: an nginx master killed outright leaves its worker behind.
   const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
-  await Promise.all(alive.map((c) => new Promise((r) => (c.once('exit', r), c.kill('SIGTERM')))));
+  const exited = (c: ChildProcess) => new Promise((r) => (c.once('exit', r), c.kill('SIGTERM')));
+  // Bounded: a process that exits between the check and the signal never emits 'exit' again.
+  await Promise.race([Promise.all(alive.map(exited)), new Promise((r) => setTimeout(r, 5000).unref())]);
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 

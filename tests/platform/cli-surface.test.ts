@@ -19,6 +19,7 @@ const surface: readonly (readonly string[])[] = [
   ['registry', 'alias', 'food101', 'champion', '1'],
   ['mlflow', 'export', 'outputs/mlruns'],
   ['serve', '--port', '8000', '--alias', 'champion', '--model', 'food101', '--host', '0.0.0.0'],
+  ['k8s', 'render', 'pipelines/food101.yaml', '--out', 'k8s', '--image', 'food101-train:abc', '--serve-image', 'food101-serve:abc', '--gpu-image', 'food101-train-gpu:abc', '--namespace', 'food101', '--shards', '3', '--set', 'a=1'],
 ];
 
 for (const argv of surface) {

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Fills platform/lb/nginx.conf.template: render-config.sh <prefix dir> <listen host:port> <backend host:port>...
+# Writes <prefix dir>/nginx.conf and creates the directories nginx writes to.
+set -euo pipefail
+prefix="${1:?usage: render-config.sh <prefix dir> <listen host:port> <backend host:port>...}"
+listen="${2:?listen address}"
+shift 2
+(($#)) || { echo "render-config.sh: give at least one backend host:port" >&2; exit 2; }
+here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+mkdir -p "$prefix"/{client_body,proxy,fastcgi,uwsgi,scgi}
+servers=""
+for b in "$@"; do servers+="    server $b max_fails=1 fail_timeout=5s;"$'\n'; done
+awk -v prefix="$prefix" -v listen="$listen" -v servers="${servers%$'\n'}" '
+  { gsub(/@PREFIX@/, prefix); gsub(/@LISTEN@/, listen) }
+  /^@SERVERS@$/ { print servers; next }
+  { print }
+' "$here/nginx.conf.template" >"$prefix/nginx.conf.tmp"
+mv "$prefix/nginx.conf.tmp" "$prefix/nginx.conf"
+# Started as root, nginx runs its worker as www-data, which must be able to write the temp directories.
+if [[ "$(id -u)" == 0 ]]; then chown www-data "$prefix"/{client_body,proxy,fastcgi,uwsgi,scgi}; fi

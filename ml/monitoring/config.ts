@@ -1,0 +1,79 @@
+/**
+ * Thresholds of every detector, with defaults from Evidently (drift tests, dataset drift share 0.5) and NannyML
+ * (CBPE alert band of 3 standard deviations, 10 calibration bins). The pipeline file will map onto this object;
+ * every key is optional and `resolveMonitorConfig` fills the rest.
+ */
+import { NUMERIC_IMAGE_STATS, type NumericImageStat } from './image-stats.ts';
+import type { NumericDriftOptions } from './stats/numeric-drift.ts';
+
+/** Fully resolved detector configuration. */
+export interface MonitorConfig {
+  readonly inputDrift: {
+    /** Per-statistic test ('auto' = Evidently's choice by reference size) and its threshold. */
+    readonly test: NumericDriftOptions;
+    /** Statistics tested. Default: the pixel statistics (upload size and dimensions are reported, not counted). */
+    readonly stats: readonly NumericImageStat[];
+    /** Input drift when at least this share of the statistics drifted (Evidently's drift_share, 0.5). */
+    readonly driftShare: number;
+  };
+  readonly predictionDrift: { readonly method: 'auto' | 'chisquare' | 'jensenshannon'; readonly threshold?: number };
+  readonly confidenceDrift: NumericDriftOptions;
+  readonly embeddingDrift: { readonly alpha: number; readonly permutations: number; readonly seed: number };
+  /** Window flagged when the out-of-scope share exceeds maxShare and its binomial p-value is below alpha. */
+  readonly outOfScope: { readonly maxShare: number; readonly alpha: number };
+  /** CBPE alert: estimate below reference accuracy minus 3 sd of a window of this size, or minus maxDrop. */
+  readonly estimatedAccuracy: { readonly maxDrop?: number };
+  /** Feedback alert: the Wilson interval's upper end below reference accuracy minus `tolerance`. */
+  readonly feedbackAccuracy: { readonly minSamples: number; readonly tolerance: number; readonly confidence: number };
+  /** Alerts fire after `fireAfter` consecutive drifted windows and clear after `clearAfter` clean ones. */
+  readonly hysteresis: { readonly fireAfter: number; readonly clearAfter: number };
+}
+
+/** Partial configuration as a user writes it. */
+export type MonitorConfigInput = { readonly [K in keyof MonitorConfig]?: Partial<MonitorConfig[K]> };
+
+/** The pixel statistics counted by default for input drift. */
+export const DEFAULT_INPUT_STATS: readonly NumericImageStat[] = NUMERIC_IMAGE_STATS.filter((s) => s !== 'byteSize' && s !== 'width' && s !== 'height');
+
+/** The defaults, frozen. */
+export const DEFAULT_MONITOR_CONFIG: MonitorConfig = Object.freeze({
+  inputDrift: { test: { method: 'auto' }, stats: DEFAULT_INPUT_STATS, driftShare: 0.5 },
+  predictionDrift: { method: 'auto' },
+  confidenceDrift: { method: 'auto' },
+  embeddingDrift: { alpha: 0.05, permutations: 500, seed: 1 },
+  outOfScope: { maxShare: 0.2, alpha: 0.01 },
+  estimatedAccuracy: {},
+  feedbackAccuracy: { minSamples: 30, tolerance: 0.05, confidence: 0.95 },
+  hysteresis: { fireAfter: 2, clearAfter: 3 },
+} satisfies MonitorConfig);
+
+/** Fills defaults and rejects values that cannot work, naming the key. */
+export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorConfig {
+  const d = DEFAULT_MONITOR_CONFIG;
+  const cfg: MonitorConfig = {
+    inputDrift: { ...d.inputDrift, ...input.inputDrift },
+    predictionDrift: { ...d.predictionDrift, ...input.predictionDrift },
+    confidenceDrift: { ...d.confidenceDrift, ...input.confidenceDrift },
+    embeddingDrift: { ...d.embeddingDrift, ...input.embeddingDrift },
+    outOfScope: { ...d.outOfScope, ...input.outOfScope },
+    estimatedAccuracy: { ...d.estimatedAccuracy, ...input.estimatedAccuracy },
+    feedbackAccuracy: { ...d.feedbackAccuracy, ...input.feedbackAccuracy },
+    hysteresis: { ...d.hysteresis, ...input.hysteresis },
+  };
+  const bad = (key: string, value: unknown, want: string) => new Error(`monitoring config: ${key} = ${JSON.stringify(value)}; expected ${want}`);
+  const unit = (key: string, v: number) => {
+    if (!(v > 0 && v < 1)) throw bad(key, v, 'a number between 0 and 1 (exclusive)');
+  };
+  unit('inputDrift.driftShare', cfg.inputDrift.driftShare);
+  unit('embeddingDrift.alpha', cfg.embeddingDrift.alpha);
+  unit('outOfScope.maxShare', cfg.outOfScope.maxShare);
+  unit('outOfScope.alpha', cfg.outOfScope.alpha);
+  unit('feedbackAccuracy.confidence', cfg.feedbackAccuracy.confidence);
+  for (const s of cfg.inputDrift.stats) if (!NUMERIC_IMAGE_STATS.includes(s)) throw bad('inputDrift.stats', s, `one of ${NUMERIC_IMAGE_STATS.join(', ')}`);
+  for (const k of ['fireAfter', 'clearAfter'] as const) {
+    const v = cfg.hysteresis[k];
+    if (!Number.isInteger(v) || v < 1) throw bad(`hysteresis.${k}`, v, 'an integer >= 1');
+  }
+  if (!Number.isInteger(cfg.embeddingDrift.permutations) || cfg.embeddingDrift.permutations < 19) throw bad('embeddingDrift.permutations', cfg.embeddingDrift.permutations, 'an integer >= 19');
+  return cfg;
+}

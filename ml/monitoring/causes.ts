@@ -12,7 +12,7 @@ export interface CauseEvidence {
   readonly driftedStats: ReadonlySet<NumericImageStat>;
   readonly inputDrift: boolean;
   readonly embeddingDrift: boolean;
-  readonly outOfScope: { readonly drifted: boolean; readonly share: number };
+  readonly outOfScope: { readonly drifted: boolean; readonly share: number; readonly expected: number };
   readonly predictionDrift: boolean;
   readonly accuracy?: { readonly drifted: boolean; readonly reference: number; readonly estimate: number };
 }
@@ -51,7 +51,7 @@ export function describeCauses(e: CauseEvidence): string[] {
     if (e.driftedStats.has('contrast') && ratio('contrast') < 0.6 && b >= 0.75 && b <= 1.33) out.push(`low contrast (contrast x${ratio('contrast').toFixed(2)})`);
     if (out.length === 0 && e.inputDrift) out.push(`image statistics changed: ${[...e.driftedStats].join(', ')}`);
   }
-  if (e.outOfScope.drifted) out.push(`many photos outside the known classes (${pct(e.outOfScope.share)} out of scope)`);
+  if (e.outOfScope.drifted) out.push(`many photos outside the known classes (${pct(e.outOfScope.share)} out of scope, ${pct(e.outOfScope.expected)} expected)`);
   if (e.embeddingDrift && out.length === 0) out.push('photo content differs from the reference (embedding drift) with ordinary image statistics');
   if (e.predictionDrift && out.length === 0) out.push('the mix of predicted classes changed');
   if (e.accuracy?.drifted) out.push(`estimated accuracy fell from ${pct(e.accuracy.reference)} to ${pct(e.accuracy.estimate)}`);

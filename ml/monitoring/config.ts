@@ -16,11 +16,21 @@ export interface MonitorConfig {
     /** Input drift when at least this share of the statistics drifted (Evidently's drift_share, 0.5). */
     readonly driftShare: number;
   };
-  readonly predictionDrift: { readonly method: 'auto' | 'chisquare' | 'jensenshannon'; readonly threshold?: number };
+  /**
+   * Predicted-class mix. 'auto': the two-sample chi-squared test (p < 0.05) while the reference has <= 1000
+   * predictions, Jensen-Shannon (>= 0.1) above, as Evidently but with the two-sample form of chi-squared (see
+   * stats/categorical.ts); 'chisquare' is Evidently's goodness-of-fit form.
+   */
+  readonly predictionDrift: { readonly method: 'auto' | 'chisquare' | 'chi2_contingency' | 'jensenshannon'; readonly threshold?: number };
   readonly confidenceDrift: NumericDriftOptions;
   readonly embeddingDrift: { readonly alpha: number; readonly permutations: number; readonly seed: number };
-  /** Window flagged when the out-of-scope share exceeds maxShare and its binomial p-value is below alpha. */
-  readonly outOfScope: { readonly maxShare: number; readonly alpha: number };
+  /**
+   * Window flagged when its out-of-scope share exceeds `maxShare` and the binomial test against the calibrated
+   * false-positive rate gives p < alpha. `maxShare` defaults to that calibrated rate (5%): near-OOD photos (other
+   * dishes) score only a little above in-scope ones with a generic backbone, so a fixed 20% floor would never
+   * be reached by them (measured in tests/ml/monitoring/real-photos.test.ts and ml/monitoring/README.md).
+   */
+  readonly outOfScope: { readonly maxShare?: number; readonly alpha: number };
   /** CBPE alert: estimate below reference accuracy minus 3 sd of a window of this size, or minus maxDrop. */
   readonly estimatedAccuracy: { readonly maxDrop?: number };
   /** Feedback alert: the Wilson interval's upper end below reference accuracy minus `tolerance`. */
@@ -41,7 +51,7 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = Object.freeze({
   predictionDrift: { method: 'auto' },
   confidenceDrift: { method: 'auto' },
   embeddingDrift: { alpha: 0.05, permutations: 500, seed: 1 },
-  outOfScope: { maxShare: 0.2, alpha: 0.01 },
+  outOfScope: { alpha: 0.01 },
   estimatedAccuracy: {},
   feedbackAccuracy: { minSamples: 30, tolerance: 0.05, confidence: 0.95 },
   hysteresis: { fireAfter: 2, clearAfter: 3 },
@@ -66,7 +76,7 @@ export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorCon
   };
   unit('inputDrift.driftShare', cfg.inputDrift.driftShare);
   unit('embeddingDrift.alpha', cfg.embeddingDrift.alpha);
-  unit('outOfScope.maxShare', cfg.outOfScope.maxShare);
+  if (cfg.outOfScope.maxShare !== undefined) unit('outOfScope.maxShare', cfg.outOfScope.maxShare);
   unit('outOfScope.alpha', cfg.outOfScope.alpha);
   unit('feedbackAccuracy.confidence', cfg.feedbackAccuracy.confidence);
   for (const s of cfg.inputDrift.stats) if (!NUMERIC_IMAGE_STATS.includes(s)) throw bad('inputDrift.stats', s, `one of ${NUMERIC_IMAGE_STATS.join(', ')}`);

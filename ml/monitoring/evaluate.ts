@@ -2,7 +2,7 @@
  * One monitored window against a reference profile: runs every detector with thresholds from the config and
  * returns per-detector {score, threshold, verdict}, plus the likely cause in words. Pure: no I/O, no state.
  */
-import { chiSquareDrift, jensenShannonDrift } from './stats/categorical.ts';
+import { chiSquareDrift, chiSquareHomogeneityDrift, jensenShannonDrift } from './stats/categorical.ts';
 import { accuracyThreshold, estimateAccuracy } from './cbpe.ts';
 import { describeCauses } from './causes.ts';
 import { resolveMonitorConfig, type MonitorConfigInput } from './config.ts';
@@ -76,7 +76,8 @@ export function evaluateWindow(profile: ReferenceProfile, window: readonly Windo
   const dim = profile.projection.dim;
   const withEmb = window.filter((w) => w.embedding && w.embedding.length === dim);
   let embeddingDrift: DetectorResult = { method: 'mmd', score: NaN, threshold: cfg.embeddingDrift.alpha, verdict: 'insufficient' };
-  let outOfScope: DetectorResult = { method: 'mahalanobis share', score: NaN, threshold: cfg.outOfScope.maxShare, verdict: 'insufficient' };
+  const oosMaxShare = cfg.outOfScope.maxShare ?? profile.outOfScope.fpr;
+  let outOfScope: DetectorResult = { method: 'mahalanobis share', score: NaN, threshold: oosMaxShare, verdict: 'insufficient' };
   let oosShare = 0;
   if (withEmb.length >= 2) {
     const y = new Float64Array(withEmb.length * dim);
@@ -88,13 +89,14 @@ export function evaluateWindow(profile: ReferenceProfile, window: readonly Windo
     const scores = withEmb.map((w) => outOfScopeScore(profile.outOfScope, w.embedding!));
     const o = outOfScopeWindow(profile.outOfScope, scores, cfg.outOfScope);
     oosShare = o.share;
-    outOfScope = { method: 'mahalanobis share', score: o.share, threshold: cfg.outOfScope.maxShare, verdict: verdict(o.drifted), details: { count: o.count, n: o.n, pValue: o.pValue, fpr: profile.outOfScope.fpr, scoreThreshold: profile.outOfScope.threshold } };
+    outOfScope = { method: 'mahalanobis share', score: o.share, threshold: oosMaxShare, verdict: verdict(o.drifted), details: { count: o.count, n: o.n, pValue: o.pValue, fpr: profile.outOfScope.fpr, scoreThreshold: profile.outOfScope.threshold } };
   }
 
-  // Predicted classes (chi-squared for small references, Jensen-Shannon for large, as Evidently) and confidences.
+  // Predicted classes (two-sample chi-squared for small references, Jensen-Shannon for large) and confidences.
   const classes = window.map((w) => w.predictedClass);
-  const pm = cfg.predictionDrift.method === 'auto' ? (profile.predictedClasses.length <= SMALL_REFERENCE_MAX ? 'chisquare' : 'jensenshannon') : cfg.predictionDrift.method;
-  const pd = pm === 'chisquare' ? chiSquareDrift(profile.predictedClasses, classes, cfg.predictionDrift.threshold) : jensenShannonDrift(profile.predictedClasses, classes, cfg.predictionDrift.threshold);
+  const pm = cfg.predictionDrift.method === 'auto' ? (profile.predictedClasses.length <= SMALL_REFERENCE_MAX ? 'chi2_contingency' : 'jensenshannon') : cfg.predictionDrift.method;
+  const pt = cfg.predictionDrift.threshold;
+  const pd = pm === 'chisquare' ? chiSquareDrift(profile.predictedClasses, classes, pt) : pm === 'chi2_contingency' ? chiSquareHomogeneityDrift(profile.predictedClasses, classes, pt) : jensenShannonDrift(profile.predictedClasses, classes, pt);
   const confidences = window.map((w) => w.confidence);
   const confidenceDrift = fromDrift(numericDrift(profile.confidences, confidences, cfg.confidenceDrift));
 
@@ -127,7 +129,7 @@ export function evaluateWindow(profile: ReferenceProfile, window: readonly Windo
     driftedStats,
     inputDrift: inputDrift.verdict === 'drift',
     embeddingDrift: embeddingDrift.verdict === 'drift',
-    outOfScope: { drifted: outOfScope.verdict === 'drift', share: oosShare },
+    outOfScope: { drifted: outOfScope.verdict === 'drift', share: oosShare, expected: profile.outOfScope.fpr },
     predictionDrift: detectors.prediction_drift.verdict === 'drift',
     accuracy: { drifted: estimated.verdict === 'drift', reference: profile.accuracy.referenceAccuracy, estimate: est.estimate },
   });

@@ -32,6 +32,10 @@ export interface ImageStats {
   readonly contrast: number;
   /** Mean HSV saturation, (max - min) / max per pixel; unchanged by uniform darkening. */
   readonly saturation: number;
+  /** Share of pixels with luma below 0.1 (crushed shadows: darkening raises it, inversion swaps it with brightShare). */
+  readonly darkShare: number;
+  /** Share of pixels with luma above 0.9 (blown highlights, white plates and backgrounds). */
+  readonly brightShare: number;
   /** Variance of the 4-neighbour Laplacian of a ~64-px greyscale thumbnail (luma 0..1): low means blurred. */
   readonly sharpness: number;
   readonly format: string;
@@ -42,7 +46,8 @@ export interface ImageStats {
 
 /** The numeric statistics that drift tests compare, in a fixed order. */
 export const NUMERIC_IMAGE_STATS = [
-  'meanR', 'meanG', 'meanB', 'stdR', 'stdG', 'stdB', 'brightness', 'contrast', 'saturation', 'sharpness', 'byteSize', 'width', 'height',
+  'meanR', 'meanG', 'meanB', 'stdR', 'stdG', 'stdB', 'brightness', 'contrast', 'saturation', 'darkShare', 'brightShare', 'sharpness',
+  'byteSize', 'width', 'height',
 ] as const;
 export type NumericImageStat = (typeof NUMERIC_IMAGE_STATS)[number];
 
@@ -68,7 +73,7 @@ export function computeImageStats(raw: RawImage, source: ImageSource): ImageStat
   const cell = new Int32Array(width);
   for (let x = 0; x < width; x++) cell[x] = Math.floor(x / f) < tw ? Math.floor(x / f) : -1;
   const acc = new Float64Array(scratch + 1);
-  let sr = 0, sg = 0, sb = 0, sr2 = 0, sg2 = 0, sb2 = 0, sy = 0, sy2 = 0, ssat = 0;
+  let sr = 0, sg = 0, sb = 0, sr2 = 0, sg2 = 0, sb2 = 0, sy = 0, sy2 = 0, ssat = 0, nDark = 0, nBright = 0;
   for (let y = 0; y < height; y++) {
     const trow = Math.floor(y / f);
     const rowBase = trow < th ? trow * tw : -1;
@@ -79,6 +84,8 @@ export function computeImageStats(raw: RawImage, source: ImageSource): ImageStat
       sr2 += r * r; sg2 += g * g; sb2 += b * b;
       const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
       sy += l; sy2 += l * l;
+      if (l < 25.5) nDark++;
+      else if (l > 229.5) nBright++;
       const mx = r > g ? (r > b ? r : b) : g > b ? g : b;
       const mn = r < g ? (r < b ? r : b) : g < b ? g : b;
       if (mx > 0) ssat += (mx - mn) / mx;
@@ -98,6 +105,8 @@ export function computeImageStats(raw: RawImage, source: ImageSource): ImageStat
     brightness: sy / n / 255,
     contrast: sd(sy, sy2),
     saturation: ssat / n,
+    darkShare: nDark / n,
+    brightShare: nBright / n,
     sharpness: laplacianVariance(thumb, tw, th, 1 / (f * f * 255)),
     format: source.format,
     byteSize: source.byteSize,

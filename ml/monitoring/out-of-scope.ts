@@ -1,7 +1,8 @@
 /**
  * Out-of-scope detection: a photo is out of scope when its Mahalanobis distance to the nearest class centroid
  * exceeds a threshold calibrated on the reference set to a stated false-positive rate; a window is flagged when
- * its share of such photos is significantly above that rate (one-sided binomial test) and above `maxShare`.
+ * its share of such photos is significantly above that rate (one-sided binomial test) and above `maxShare`
+ * (default: the calibrated rate itself).
  *
  * Calibration is cross-fitted: centroids fitted on one half of the reference score the other half, so the
  * threshold is a quantile of distances of photos the model did not see (in-sample distances are too small and
@@ -61,6 +62,18 @@ export function conformalQuantile(scores: readonly number[], fpr: number): numbe
   return rank > s.length ? Infinity : s[rank - 1]!;
 }
 
+/**
+ * Calibrates a model fitted elsewhere (e.g. on the training set's embeddings) on reference rows it never saw:
+ * no cross-fitting needed, the reference scores are already out-of-sample.
+ */
+export function calibrateOutOfScope(model: ClassGaussian, rows: ArrayLike<number>, n: number, fpr = 0.05): OutOfScopeModel {
+  if (!(fpr > 0 && fpr < 1)) throw new Error(`calibrateOutOfScope: fpr must be in (0, 1), got ${fpr}`);
+  const d = model.dim;
+  if (rows.length !== n * d) throw new Error(`calibrateOutOfScope: ${rows.length} values is not ${n} rows x ${d}`);
+  const scores = Array.from({ length: n }, (_, i) => nearestCentroidScore(model, Array.prototype.slice.call(rows, i * d, (i + 1) * d) as number[]));
+  return { model, threshold: conformalQuantile(scores, fpr), fpr, calibrationSize: n };
+}
+
 function gather(rows: ArrayLike<number>, idx: readonly number[], dim: number): Float64Array {
   const out = new Float64Array(idx.length * dim);
   idx.forEach((r, k) => {
@@ -91,5 +104,5 @@ export function outOfScopeWindow(oos: OutOfScopeModel, scores: readonly number[]
   const count = scores.filter((s) => s > oos.threshold).length;
   const share = count / n;
   const pValue = binomialSfAtLeast(count, n, oos.fpr);
-  return { count, n, share, pValue, drifted: share > (opts.maxShare ?? 0.2) && pValue < (opts.alpha ?? 0.01) };
+  return { count, n, share, pValue, drifted: share > (opts.maxShare ?? oos.fpr) && pValue < (opts.alpha ?? 0.01) };
 }

@@ -4,8 +4,9 @@
  */
 import { fitConfidenceCalibration, type ConfidenceCalibration } from './cbpe.ts';
 import { NUMERIC_IMAGE_STATS, type ImageStats, type NumericImageStat } from './image-stats.ts';
-import { fitOutOfScope, type OutOfScopeModel } from './out-of-scope.ts';
-import { explainedShare, fitPca, project, type PcaProjection } from './pca.ts';
+import { fitEmbeddingSpace, type EmbeddingSpace, type FitRecord } from './embedding-space.ts';
+import { calibrateOutOfScope, type OutOfScopeModel } from './out-of-scope.ts';
+import { explainedShare, project, type PcaProjection } from './pca.ts';
 import { mulberry32, shuffled } from '../random.ts';
 
 /** Bump when the profile's shape or meaning changes; readers refuse other versions. */
@@ -44,7 +45,14 @@ export interface ReferenceProfile {
 
 /** Profile options. */
 export interface ProfileOptions {
-  /** Projection dimension (16-64; default 32). */
+  /**
+   * Where the projection and centroids come from (see embedding-space.ts for why not the reference): an already
+   * fitted space, or labelled embeddings to fit one on (normally the training split). Without either, the
+   * reference is split in two halves: one fits the space, the other becomes the reference sample.
+   */
+  readonly space?: EmbeddingSpace;
+  readonly fitRecords?: readonly FitRecord[];
+  /** Projection dimension when the space is fitted here (16-64; default 32). */
   readonly projectionDim?: number;
   /** Reference embeddings kept for the MMD test (default 300: its cost grows with the square). */
   readonly maxEmbeddings?: number;
@@ -55,25 +63,34 @@ export interface ProfileOptions {
   readonly seed?: number;
 }
 
+/** Rounds to 7 significant digits (float32 precision): halves the JSON and changes no verdict. */
+const r7 = (v: number) => Number(v.toPrecision(7));
+
 /** Builds the profile from labelled reference predictions. */
 export function buildReferenceProfile(records: readonly ReferenceRecord[], opts: ProfileOptions = {}): ReferenceProfile {
-  const n = records.length;
-  if (n < 20) throw new Error(`buildReferenceProfile: ${n} reference records; need at least 20 (the test split of the model, with labels)`);
-  const d = records[0]!.embedding.length;
-  records.forEach((r, i) => {
-    if (r.embedding.length !== d) throw new Error(`buildReferenceProfile: record ${i} has a ${r.embedding.length}-d embedding, record 0 has ${d}`);
-  });
-  const k = Math.min(opts.projectionDim ?? 32, n - 1, d);
+  if (records.length < 20) throw new Error(`buildReferenceProfile: ${records.length} reference records; need at least 20 (the test split of the model, with labels)`);
   const seed = opts.seed ?? 0x9f1;
-  const flat = new Float64Array(n * d);
-  records.forEach((r, i) => flat.set(Array.from(r.embedding), i * d));
-  const projection = fitPca(flat, n, d, { dim: k, seed });
-  const projected = records.map((r) => Array.from(project(projection, r.embedding)));
+  let space = opts.space;
+  let ref = records;
+  if (!space && opts.fitRecords) space = fitEmbeddingSpace(opts.fitRecords, { dim: opts.projectionDim, seed });
+  if (!space) {
+    const order = shuffled([...records.keys()], mulberry32(seed));
+    const half = order.length >> 1;
+    space = fitEmbeddingSpace(order.slice(0, half).map((i) => records[i]!), { dim: opts.projectionDim, seed });
+    ref = order.slice(half).sort((a, b) => a - b).map((i) => records[i]!);
+  }
+  const { projection } = space;
+  const n = ref.length;
+  ref.forEach((r, i) => {
+    if (r.embedding.length !== projection.inputDim) throw new Error(`buildReferenceProfile: record ${i} has a ${r.embedding.length}-d embedding, the projection expects ${projection.inputDim}`);
+  });
+  const k = projection.dim;
+  const projected = ref.map((r) => project(projection, r.embedding));
   const pick = (limit: number) => (n <= limit ? [...Array(n).keys()] : shuffled([...Array(n).keys()], mulberry32(seed)).slice(0, limit).sort((a, b) => a - b));
   const statIdx = pick(opts.maxValues ?? 5000);
-  const stats = Object.fromEntries(NUMERIC_IMAGE_STATS.map((s) => [s, statIdx.map((i) => records[i]!.stats[s])])) as Record<NumericImageStat, number[]>;
+  const stats = Object.fromEntries(NUMERIC_IMAGE_STATS.map((s) => [s, statIdx.map((i) => r7(ref[i]!.stats[s]))])) as Record<NumericImageStat, number[]>;
   const formats: Record<string, number> = {};
-  for (const r of records) formats[r.stats.format] = (formats[r.stats.format] ?? 0) + 1;
+  for (const r of ref) formats[r.stats.format] = (formats[r.stats.format] ?? 0) + 1;
   const rows = new Float64Array(n * k);
   projected.forEach((p, i) => rows.set(p, i * k));
   return {
@@ -81,13 +98,13 @@ export function buildReferenceProfile(records: readonly ReferenceRecord[], opts:
     size: n,
     stats,
     formats,
-    projection,
+    projection: { ...projection, mean: projection.mean.map(r7), components: projection.components.map((c) => c.map(r7)) },
     projectionExplained: explainedShare(projection),
-    embeddings: pick(opts.maxEmbeddings ?? 300).map((i) => projected[i]!),
-    predictedClasses: records.map((r) => r.predictedClass),
-    confidences: records.map((r) => r.confidence),
-    accuracy: fitConfidenceCalibration(records.map((r) => r.confidence), records.map((r) => r.predictedClass === r.label)),
-    outOfScope: fitOutOfScope(rows, records.map((r) => r.label), k, { fpr: opts.outOfScopeFpr ?? 0.05 }),
+    embeddings: pick(opts.maxEmbeddings ?? 300).map((i) => Array.from(projected[i]!, r7)),
+    predictedClasses: ref.map((r) => r.predictedClass),
+    confidences: ref.map((r) => r.confidence),
+    accuracy: fitConfidenceCalibration(ref.map((r) => r.confidence), ref.map((r) => r.predictedClass === r.label)),
+    outOfScope: calibrateOutOfScope(space.classes, rows, n, opts.outOfScopeFpr ?? 0.05),
   };
 }
 

@@ -22,7 +22,7 @@ export interface NumericDriftOptions {
 }
 
 /** Default threshold of each method (Evidently's). */
-export const DEFAULT_THRESHOLDS: Readonly<Record<Exclude<DriftMethod, 'mmd'>, number>> = Object.freeze({
+export const DEFAULT_THRESHOLDS: Readonly<Record<Exclude<DriftMethod, 'mmd' | 'chi2_contingency'>, number>> = Object.freeze({
   ks: 0.05,
   chisquare: 0.05,
   wasserstein: 0.1,
@@ -31,7 +31,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<Exclude<DriftMethod, 'mmd'>, nu
 });
 
 /** The method 'auto' picks for this reference. */
-export function autoNumericMethod(reference: ArrayLike<number>): Exclude<DriftMethod, 'mmd' | 'psi'> {
+export function autoNumericMethod(reference: ArrayLike<number>): Exclude<DriftMethod, 'mmd' | 'psi' | 'chi2_contingency'> {
   const small = reference.length <= SMALL_REFERENCE_MAX;
   const fewValues = new Set(Array.from(reference)).size <= 5;
   if (small) return fewValues ? 'chisquare' : 'ks';

@@ -1,10 +1,10 @@
 /** The result shape every drift test returns, whatever it measures. */
 
 /** Names of the statistical methods, as they appear in results, configuration and alerts. */
-export type DriftMethod = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'mmd';
+export type DriftMethod = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'chi2_contingency' | 'mmd';
 
 /**
- * One test of a window against the reference. For p-value methods (`ks`, `chisquare`, `mmd`) `score` is the
+ * One test of a window against the reference. For p-value methods (`ks`, `chisquare`, `chi2_contingency`, `mmd`) `score` is the
  * p-value and drift means `score < threshold` (`<=` for KS, as Evidently); for distances (`wasserstein`, `psi`,
  * `jensenshannon`) drift means `score >= threshold`.
  */
@@ -19,5 +19,5 @@ export interface DriftResult {
 
 /** True for methods whose score is a p-value (small = drift). */
 export function isPValueMethod(method: DriftMethod): boolean {
-  return method === 'ks' || method === 'chisquare' || method === 'mmd';
+  return method === 'ks' || method === 'chisquare' || method === 'chi2_contingency' || method === 'mmd';
 }

@@ -35,8 +35,8 @@ describe('monitoring config', () => {
 });
 
 describe('causes in words', () => {
-  const ref: Record<NumericImageStat, number> = { meanR: 0.6, meanG: 0.5, meanB: 0.38, stdR: 0.25, stdG: 0.25, stdB: 0.25, brightness: 0.51, contrast: 0.25, saturation: 0.4, sharpness: 0.01, byteSize: 40000, width: 512, height: 512 };
-  const base: Omit<CauseEvidence, 'window' | 'driftedStats'> = { reference: ref, inputDrift: true, embeddingDrift: true, outOfScope: { drifted: false, share: 0.03 }, predictionDrift: false };
+  const ref: Record<NumericImageStat, number> = { meanR: 0.6, meanG: 0.5, meanB: 0.38, stdR: 0.25, stdG: 0.25, stdB: 0.25, brightness: 0.51, contrast: 0.25, saturation: 0.4, darkShare: 0.05, brightShare: 0.1, sharpness: 0.01, byteSize: 40000, width: 512, height: 512 };
+  const base: Omit<CauseEvidence, 'window' | 'driftedStats'> = { reference: ref, inputDrift: true, embeddingDrift: true, outOfScope: { drifted: false, share: 0.03, expected: 0.05 }, predictionDrift: false };
   it('tells darker from inverted by the channel means', () => {
     const dark = { ...ref, meanR: 0.24, meanG: 0.2, meanB: 0.15, brightness: 0.2, contrast: 0.1, sharpness: 0.0016 };
     const inv = { ...ref, meanR: 0.4, meanG: 0.5, meanB: 0.62, brightness: 0.49 };
@@ -50,8 +50,8 @@ describe('causes in words', () => {
   });
 
   it('names out-of-scope photos and says nothing when nothing drifted', () => {
-    const o = describeCauses({ ...base, inputDrift: false, window: ref, driftedStats: new Set(), outOfScope: { drifted: true, share: 0.62 } });
-    assert.deepEqual(o, ['many photos outside the known classes (62% out of scope)']);
+    const o = describeCauses({ ...base, inputDrift: false, window: ref, driftedStats: new Set(), outOfScope: { drifted: true, share: 0.62, expected: 0.05 } });
+    assert.deepEqual(o, ['many photos outside the known classes (62% out of scope, 5% expected)']);
     assert.deepEqual(describeCauses({ ...base, inputDrift: false, embeddingDrift: false, window: ref, driftedStats: new Set() }), []);
   });
 });

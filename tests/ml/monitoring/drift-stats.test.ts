@@ -2,13 +2,13 @@
  * Drift statistics against scipy 1.10.1 / numpy 1.24.2 (Debian python3-scipy). The samples are in
  * reference/drift-reference.json and the expected numbers below were printed by
  *   /usr/bin/python3 tests/ml/monitoring/reference/drift_reference.py
- * (ks_2samp(method='exact'), kstwobign.sf, wasserstein_distance, distance.jensenshannon(base=2), chisquare,
+ * (ks_2samp(method='exact'), kstwobign.sf, wasserstein_distance, distance.jensenshannon(base=2), chisquare, chi2_contingency,
  * chi2.sf, binom.sf, norm.ppf; PSI by Evidently's binning re-implemented with numpy in that script).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { chiSquareDrift, chiSquareGof, jensenShannonDistance, jensenShannonDrift } from '../../../ml/monitoring/stats/categorical.ts';
+import { chiSquareDrift, chiSquareGof, chiSquareHomogeneityDrift, jensenShannonDistance, jensenShannonDrift } from '../../../ml/monitoring/stats/categorical.ts';
 import { histogramCounts, sturgesEdges } from '../../../ml/monitoring/stats/histogram.ts';
 import { kolmogorovSf, ksDrift, ksTwoSample } from '../../../ml/monitoring/stats/ks.ts';
 import { autoNumericMethod, numericDrift } from '../../../ml/monitoring/stats/numeric-drift.ts';
@@ -104,6 +104,13 @@ describe('categorical drift', () => {
     const r = chiSquareGof([18, 22, 30, 30], [25, 25, 25, 25]);
     close(r.statistic, 4.32, 1e-12, 'stat');
     close(r.pValue, 0.22891886433610517, 1e-10, 'p');
+  });
+
+  it('the two-sample chi-squared matches scipy.stats.chi2_contingency(correction=False)', () => {
+    const expand = (counts: number[]) => counts.flatMap((c, k) => Array<string>(c).fill(`k${k}`));
+    const r = chiSquareHomogeneityDrift(expand([30, 20, 10, 0, 5]), expand([25, 25, 5, 5, 0]));
+    close(r.statistic!, 12.496762496762496, 1e-12, 'stat');
+    close(r.score, 0.01401533655794638, 1e-10, 'p');
   });
 
   it('detects a class-mix change and not a resampled one; an unseen class is certain drift', () => {

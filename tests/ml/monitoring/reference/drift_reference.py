@@ -60,6 +60,8 @@ out["js_pq"] = float(distance.jensenshannon(p_counts / p_counts.sum(), q_counts 
 obs = np.array([18, 22, 30, 30]); exp = np.array([25.0, 25.0, 25.0, 25.0])
 cs = stats.chisquare(obs, exp)
 out["chisq"] = [float(cs.statistic), float(cs.pvalue)]
+ct = stats.chi2_contingency(np.array([p_counts, q_counts]), correction=False)
+out["chi2_contingency"] = [float(ct[0]), float(ct[1]), int(ct[2])]
 out["chi2_sf"] = {f"{x},{k}": float(stats.chi2.sf(x, k)) for x, k in [(3.84, 1), (20.0, 12), (100.0, 60), (0.5, 3)]}
 out["binom_sf_at_least"] = {f"{k},{n},{p}": float(stats.binom.sf(k - 1, n, p)) for k, n, p in [(10, 100, 0.05), (3, 60, 0.05), (25, 100, 0.05), (1, 10, 0.5)]}
 out["norm_ppf"] = {str(p): float(stats.norm.ppf(p)) for p in [0.975, 0.5, 0.995, 0.05]}

@@ -23,7 +23,8 @@ export interface MonitorConfig {
    */
   readonly predictionDrift: { readonly method: 'auto' | 'chisquare' | 'chi2_contingency' | 'jensenshannon'; readonly threshold?: number };
   readonly confidenceDrift: NumericDriftOptions;
-  readonly embeddingDrift: { readonly alpha: number; readonly permutations: number; readonly seed: number };
+  /** MMD test; windows larger than `maxWindow` are subsampled (seeded) to bound its O(N^2) cost. */
+  readonly embeddingDrift: { readonly alpha: number; readonly permutations: number; readonly seed: number; readonly maxWindow: number };
   /**
    * Window flagged when its out-of-scope share exceeds `maxShare` and the binomial test against the calibrated
    * false-positive rate gives p < alpha. `maxShare` defaults to that calibrated rate (5%): near-OOD photos (other
@@ -50,7 +51,7 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = Object.freeze({
   inputDrift: { test: { method: 'auto' }, stats: DEFAULT_INPUT_STATS, driftShare: 0.5 },
   predictionDrift: { method: 'auto' },
   confidenceDrift: { method: 'auto' },
-  embeddingDrift: { alpha: 0.05, permutations: 500, seed: 1 },
+  embeddingDrift: { alpha: 0.05, permutations: 500, seed: 1, maxWindow: 300 },
   outOfScope: { alpha: 0.01 },
   estimatedAccuracy: {},
   feedbackAccuracy: { minSamples: 30, tolerance: 0.05, confidence: 0.95 },
@@ -84,6 +85,7 @@ export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorCon
     const v = cfg.hysteresis[k];
     if (!Number.isInteger(v) || v < 1) throw bad(`hysteresis.${k}`, v, 'an integer >= 1');
   }
+  if (!Number.isInteger(cfg.embeddingDrift.maxWindow) || cfg.embeddingDrift.maxWindow < 2) throw bad('embeddingDrift.maxWindow', cfg.embeddingDrift.maxWindow, 'an integer >= 2');
   if (!Number.isInteger(cfg.embeddingDrift.permutations) || cfg.embeddingDrift.permutations < 19) throw bad('embeddingDrift.permutations', cfg.embeddingDrift.permutations, 'an integer >= 19');
   return cfg;
 }

@@ -13,6 +13,7 @@ import { assertProfile, type ReferenceProfile } from './profile.ts';
 import { numericDrift, SMALL_REFERENCE_MAX } from './stats/numeric-drift.ts';
 import type { DriftResult } from './stats/types.ts';
 import { wilsonInterval } from './wilson.ts';
+import { mulberry32, shuffled } from '../random.ts';
 
 /** One prediction of the window, as the log keeps it. */
 export interface WindowRecord {
@@ -80,12 +81,13 @@ export function evaluateWindow(profile: ReferenceProfile, window: readonly Windo
   let outOfScope: DetectorResult = { method: 'mahalanobis share', score: NaN, threshold: oosMaxShare, verdict: 'insufficient' };
   let oosShare = 0;
   if (withEmb.length >= 2) {
-    const y = new Float64Array(withEmb.length * dim);
-    withEmb.forEach((w, i) => y.set(Array.from(w.embedding!), i * dim));
+    const sample = withEmb.length <= cfg.embeddingDrift.maxWindow ? withEmb : shuffled(withEmb, mulberry32(cfg.embeddingDrift.seed)).slice(0, cfg.embeddingDrift.maxWindow);
+    const y = new Float64Array(sample.length * dim);
+    sample.forEach((w, i) => y.set(Array.from(w.embedding!), i * dim));
     const x = new Float64Array(profile.embeddings.length * dim);
     profile.embeddings.forEach((e, i) => x.set(e, i * dim));
-    const m = mmdTest(x, profile.embeddings.length, y, withEmb.length, dim, cfg.embeddingDrift);
-    embeddingDrift = { ...fromDrift(m), details: { statistic: m.statistic, bandwidth: m.bandwidth, n: withEmb.length } };
+    const m = mmdTest(x, profile.embeddings.length, y, sample.length, dim, cfg.embeddingDrift);
+    embeddingDrift = { ...fromDrift(m), details: { statistic: m.statistic, bandwidth: m.bandwidth, n: sample.length } };
     const scores = withEmb.map((w) => outOfScopeScore(profile.outOfScope, w.embedding!));
     const o = outOfScopeWindow(profile.outOfScope, scores, cfg.outOfScope);
     oosShare = o.share;

@@ -27,6 +27,7 @@ describe('computeImageStats', () => {
     assert.equal(s.stdR + s.stdG + s.stdB + s.contrast, 0);
     assert.equal(s.saturation, 1); // (max - min) / max = (255 - 0) / 255
     assert.equal(s.sharpness, 0);
+    assert.deepEqual([s.darkShare, s.brightShare], [0, 0]); // luma 0.2126 + 0.7152 * 0.502 = 0.57
   });
 
   it('a two-colour checkerboard has known mean and standard deviation', () => {
@@ -35,6 +36,7 @@ describe('computeImageStats', () => {
     assert.ok(Math.abs(s.stdR - 100 / 255) < 1e-12); // half 0, half 200: sd = 100
     assert.ok(Math.abs(s.brightness - 100 / 255) < 1e-9);
     assert.equal(s.saturation, 0);
+    assert.deepEqual([s.darkShare, s.brightShare], [0.5, 0]); // luma 0 (dark) and 200/255 = 0.78 (neither)
   });
 
   it('agrees with the preprocessing module on brightness and contrast', async () => {
@@ -54,6 +56,8 @@ describe('computeImageStats', () => {
     assert.ok(Math.abs(dark.contrast / base.contrast - 0.4) < 0.05);
     assert.ok(Math.abs(dark.saturation - base.saturation) < 0.05);
     assert.ok(dark.sharpness < base.sharpness * 0.3);
+    assert.ok(dark.darkShare > base.darkShare && dark.brightShare <= base.brightShare);
+    assert.ok(Math.abs(neg.darkShare - base.brightShare) < 0.02 && Math.abs(neg.brightShare - base.darkShare) < 0.02, 'inversion swaps crushed shadows and blown highlights');
     for (const k of ['meanR', 'meanG', 'meanB'] as const) assert.ok(Math.abs(neg[k] - (1 - base[k])) < 0.02, `${k}: ${neg[k]} vs 1 - ${base[k]}`);
     assert.equal(base.format, 'jpeg');
     assert.equal(base.byteSize, photo.length);

@@ -4,6 +4,7 @@
  * every key is optional and `resolveMonitorConfig` fills the rest.
  */
 import { NUMERIC_IMAGE_STATS, type NumericImageStat } from './image-stats.ts';
+import type { LatencySlo } from './latency.ts';
 import type { NumericDriftOptions } from './stats/numeric-drift.ts';
 
 /** Fully resolved detector configuration. */
@@ -36,6 +37,8 @@ export interface MonitorConfig {
   readonly estimatedAccuracy: { readonly maxDrop?: number };
   /** Feedback alert: the Wilson interval's upper end below reference accuracy minus `tolerance`. */
   readonly feedbackAccuracy: { readonly minSamples: number; readonly tolerance: number; readonly confidence: number };
+  /** Latency SLO in milliseconds (no bound set = the detector reports percentiles with verdict 'insufficient'). */
+  readonly latency: LatencySlo;
   /** Alerts fire after `fireAfter` consecutive drifted windows and clear after `clearAfter` clean ones. */
   readonly hysteresis: { readonly fireAfter: number; readonly clearAfter: number };
 }
@@ -55,6 +58,7 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = Object.freeze({
   outOfScope: { alpha: 0.01 },
   estimatedAccuracy: {},
   feedbackAccuracy: { minSamples: 30, tolerance: 0.05, confidence: 0.95 },
+  latency: {},
   hysteresis: { fireAfter: 2, clearAfter: 3 },
 } satisfies MonitorConfig);
 
@@ -69,6 +73,7 @@ export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorCon
     outOfScope: { ...d.outOfScope, ...input.outOfScope },
     estimatedAccuracy: { ...d.estimatedAccuracy, ...input.estimatedAccuracy },
     feedbackAccuracy: { ...d.feedbackAccuracy, ...input.feedbackAccuracy },
+    latency: { ...d.latency, ...input.latency },
     hysteresis: { ...d.hysteresis, ...input.hysteresis },
   };
   const bad = (key: string, value: unknown, want: string) => new Error(`monitoring config: ${key} = ${JSON.stringify(value)}; expected ${want}`);
@@ -81,6 +86,7 @@ export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorCon
   unit('outOfScope.alpha', cfg.outOfScope.alpha);
   unit('feedbackAccuracy.confidence', cfg.feedbackAccuracy.confidence);
   for (const s of cfg.inputDrift.stats) if (!NUMERIC_IMAGE_STATS.includes(s)) throw bad('inputDrift.stats', s, `one of ${NUMERIC_IMAGE_STATS.join(', ')}`);
+  for (const [k, v] of Object.entries(cfg.latency)) if (v !== undefined && !(v > 0)) throw bad(`latency.${k}`, v, 'a positive number of milliseconds');
   for (const k of ['fireAfter', 'clearAfter'] as const) {
     const v = cfg.hysteresis[k];
     if (!Number.isInteger(v) || v < 1) throw bad(`hysteresis.${k}`, v, 'an integer >= 1');

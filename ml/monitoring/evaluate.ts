@@ -9,6 +9,7 @@ import { resolveMonitorConfig, type MonitorConfigInput } from './config.ts';
 import { NUMERIC_IMAGE_STATS, type ImageStats, type NumericImageStat } from './image-stats.ts';
 import { mmdTest } from './mmd.ts';
 import { outOfScopeScore, outOfScopeWindow } from './out-of-scope.ts';
+import { latencyWindow } from './latency.ts';
 import { assertProfile, type ReferenceProfile } from './profile.ts';
 import { numericDrift, SMALL_REFERENCE_MAX } from './stats/numeric-drift.ts';
 import type { DriftResult } from './stats/types.ts';
@@ -24,10 +25,12 @@ export interface WindowRecord {
   readonly confidence: number;
   /** Ground truth from feedback, when it arrived. */
   readonly label?: string;
+  /** Server-side inference time of the request, when logged. */
+  readonly latencyMs?: number;
 }
 
 /** The detectors, by their stable names (store rows, gauges and alerts use these). */
-export const DETECTORS = ['input_drift', 'embedding_drift', 'out_of_scope', 'prediction_drift', 'confidence_drift', 'estimated_accuracy', 'feedback_accuracy'] as const;
+export const DETECTORS = ['input_drift', 'embedding_drift', 'out_of_scope', 'prediction_drift', 'confidence_drift', 'estimated_accuracy', 'feedback_accuracy', 'latency'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
 /** One detector's outcome. `insufficient` = not enough data in the window to judge (e.g. too few labels). */
@@ -114,6 +117,16 @@ export function evaluateWindow(profile: ReferenceProfile, window: readonly Windo
     feedback = { method: 'wilson', score: w.estimate, threshold: fbThreshold, verdict: verdict(w.upper < fbThreshold), details: { lower: w.lower, upper: w.upper, labelled: w.n } };
   }
 
+  const latencies = window.flatMap((w) => (w.latencyMs === undefined ? [] : [w.latencyMs]));
+  const slo = cfg.latency;
+  const sloBound = slo.p99Ms ?? slo.p95Ms ?? slo.p50Ms;
+  let latency: DetectorResult = { method: 'p99 vs SLO', score: NaN, threshold: sloBound ?? NaN, verdict: 'insufficient' };
+  if (latencies.length > 0) {
+    const l = latencyWindow(latencies, slo);
+    const which = slo.p99Ms !== undefined ? 'p99' : slo.p95Ms !== undefined ? 'p95' : slo.p50Ms !== undefined ? 'p50' : 'p99';
+    latency = { method: `${which} vs SLO`, score: l[which], threshold: sloBound ?? NaN, verdict: sloBound === undefined ? 'insufficient' : verdict(l.breached.length > 0), details: { ...l } };
+  }
+
   const detectors: Record<DetectorName, DetectorResult> = {
     input_drift: inputDrift,
     embedding_drift: embeddingDrift,
@@ -122,6 +135,7 @@ export function evaluateWindow(profile: ReferenceProfile, window: readonly Windo
     confidence_drift: confidenceDrift,
     estimated_accuracy: estimated,
     feedback_accuracy: feedback,
+    latency,
   };
   const means = (rows: readonly (Readonly<Record<NumericImageStat, number>>)[]) => Object.fromEntries(NUMERIC_IMAGE_STATS.map((s) => [s, mean(rows.map((r) => r[s]))])) as Record<NumericImageStat, number>;
   const refMeans = Object.fromEntries(NUMERIC_IMAGE_STATS.map((s) => [s, mean(profile.stats[s])])) as Record<NumericImageStat, number>;

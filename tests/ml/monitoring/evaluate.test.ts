@@ -35,7 +35,7 @@ describe('buildReferenceProfile + evaluateWindow (synthetic)', () => {
   it('a window like the reference raises nothing; every detector reports score, threshold and verdict', () => {
     const e = evaluateWindow(profile, toWindow(records(150, 3)));
     for (const [name, d] of Object.entries(e.detectors)) {
-      assert.ok(typeof d.method === 'string' && Number.isFinite(d.threshold), name);
+      assert.ok(typeof d.method === 'string' && (d.verdict === 'insufficient' || Number.isFinite(d.threshold)), name);
       assert.notEqual(d.verdict, 'drift', `${name}: ${JSON.stringify(d)}`);
     }
     assert.equal(e.drifted, false);
@@ -62,6 +62,14 @@ describe('buildReferenceProfile + evaluateWindow (synthetic)', () => {
     assert.equal(e.detectors.out_of_scope.threshold, 0.5);
     assert.equal(e.detectors.feedback_accuracy.verdict, 'insufficient');
     assert.equal(e.detectors.input_drift.threshold, 0.9);
+  });
+
+  it('latency: p99 against the configured SLO; no SLO means insufficient', () => {
+    const w = toWindow(records(100, 9)).map((r, i) => ({ ...r, latencyMs: i < 95 ? 10 : 300 }));
+    const e = evaluateWindow(profile, w, { latency: { p99Ms: 100 } });
+    assert.deepEqual([e.detectors.latency.verdict, e.detectors.latency.threshold], ['drift', 100]);
+    assert.ok(e.detectors.latency.score > 100);
+    assert.equal(evaluateWindow(profile, w).detectors.latency.verdict, 'insufficient');
   });
 
   it('without a fit set the reference is split in halves; bad inputs are named', () => {

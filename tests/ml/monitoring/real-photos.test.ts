@@ -94,7 +94,7 @@ describe('monitoring on real photos (food101-mini, MobileNetV2 features)', { tim
 
   it('photos of 3 classes the model never saw: out-of-scope fires, inputs do not, the accuracy estimate drops', (t) => {
     const e = results.unseen!;
-    t.diagnostic(summary(e) + ' | ' + e.causes.join('; '));
+    t.diagnostic(summary(e) + ' | ' + e.causes.join('; ') + ' | ' + JSON.stringify(e.detectors.out_of_scope.details));
     assert.equal(e.detectors.out_of_scope.verdict, 'drift');
     assert.equal(e.detectors.input_drift.verdict, 'ok');
     assert.ok(e.causes.some((c) => /^many photos outside the known classes/.test(c)), e.causes.join('; '));

@@ -31,6 +31,7 @@ export interface WindowRecord {
 
 /** The detectors, by their stable names (store rows, gauges and alerts use these). */
 export const DETECTORS = ['input_drift', 'embedding_drift', 'out_of_scope', 'prediction_drift', 'confidence_drift', 'estimated_accuracy', 'feedback_accuracy', 'latency'] as const;
+/** One of DETECTORS. */
 export type DetectorName = (typeof DETECTORS)[number];
 
 /** One detector's outcome. `insufficient` = not enough data in the window to judge (e.g. too few labels). */

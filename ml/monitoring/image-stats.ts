@@ -49,6 +49,7 @@ export const NUMERIC_IMAGE_STATS = [
   'meanR', 'meanG', 'meanB', 'stdR', 'stdG', 'stdB', 'brightness', 'contrast', 'saturation', 'darkShare', 'brightShare', 'sharpness',
   'byteSize', 'width', 'height',
 ] as const;
+/** One of NUMERIC_IMAGE_STATS. */
 export type NumericImageStat = (typeof NUMERIC_IMAGE_STATS)[number];
 
 /** Side of the greyscale thumbnail the sharpness measure works on (the shorter side, approximately). */

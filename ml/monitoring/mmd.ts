@@ -7,7 +7,7 @@
  * 0.55 often, and its threshold has no stated false-alarm rate; fitting it also needs training choices
  * (regularisation, split, seed). The permutation test turns MMD into a p-value whose false-alarm rate is the
  * chosen alpha by construction, needs no training, and costs O(N^2 (dim + permutations)) for N pooled points:
- * about 0.1 s for 300 points, 32 dims and 500 permutations on this machine's cores.
+ * measured 80 ms of CPU for 300 points (32 dims, 500 permutations) and 250 ms for 600, at load average 13.
  */
 import { mulberry32 } from '../random.ts';
 import type { DriftResult } from './stats/types.ts';

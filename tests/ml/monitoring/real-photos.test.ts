@@ -11,7 +11,8 @@
  *   144 training photos). The out-of-scope window is larger because near-OOD dishes score only a little above
  *   in-scope photos (about 10% flagged against 5% calibrated, see the README), and the binomial test needs n.
  * - false alarms: 30 random splits of the 200 in-scope test photos into reference and window (100 each).
- * About 1,200 backbone passes, computed once (before()); about 40 s on 2 busy cores.
+ *   Measured: out_of_scope 1/30, confidence_drift 1/30, every other detector 0/30; any detector 2/30 (6.7%).
+ * About 1,200 backbone passes, computed once (before()); 40-100 s wall (about 25 s CPU) on the 2 shared cores.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -122,7 +123,7 @@ describe('monitoring on real photos (food101-mini, MobileNetV2 features)', { tim
     assert.throws(() => evaluateWindow({ ...back, version: 2 as 1 }, windows.dark), /profile version 2, this code reads version 1/);
   });
 
-  it(`false alarms over ${FALSE_ALARM_SPLITS} random reference/window splits of in-scope photos (rates in the diagnostics and README)`, (t) => {
+  it(`false alarms over ${FALSE_ALARM_SPLITS} random reference/window splits of in-scope photos: at most 5 per detector (measured: 2 windows with any alarm)`, (t) => {
     const counts = Object.fromEntries(DETECTORS.map((d) => [d, 0])) as Record<DetectorName, number>;
     let any = 0;
     const rand = mulberry32(2024);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classPosteriors, fitClassGaussian, ledoitWolfShrinkage, nearestCentroidScore } from '../../../ml/monitoring/class-gaussian.ts';
+import { energyScore } from '../../../ml/monitoring/energy.ts';
 import { conformalQuantile, fitOutOfScope, outOfScopeScore, outOfScopeWindow } from '../../../ml/monitoring/out-of-scope.ts';
 import { mulberry32 } from '../../../ml/random.ts';
 
@@ -66,5 +67,17 @@ describe('out-of-scope calibration', () => {
   it('names what is wrong with its inputs', () => {
     assert.throws(() => fitOutOfScope(new Float64Array(8), ['a', 'b'], 4, { fpr: 1.5 }), /fpr must be in \(0, 1\), got 1.5/);
     assert.throws(() => fitClassGaussian(new Float64Array(7), ['a', 'b'], 4), /7 values for 2 labels x 4 dims/);
+  });
+});
+
+describe('energy score', () => {
+  it('matches -T logsumexp(logits / T) from scipy.special.logsumexp', () => {
+    // Expected: /usr/bin/python3 -c "from scipy.special import logsumexp; import numpy as np;
+    //   l = np.array([2.0, -1.0, 0.5, 3.2, -0.7]); print(-logsumexp(l), -2 * logsumexp(l / 2))"
+    const l = [2.0, -1.0, 0.5, 3.2, -0.7];
+    assert.ok(Math.abs(energyScore(l) - -3.539066876856404) < 1e-12);
+    assert.ok(Math.abs(energyScore(l, 2) - -4.657783715298667) < 1e-12);
+    assert.ok(Number.isFinite(energyScore([1000, 999, -1000])), 'no overflow on large logits');
+    assert.ok(energyScore([0.1, 0.1, 0.1]) > energyScore([8, 0.1, 0.1]), 'a confident logit vector has lower energy');
   });
 });

@@ -85,6 +85,7 @@ export function resolveMonitorConfig(input: MonitorConfigInput = {}): MonitorCon
   if (cfg.outOfScope.maxShare !== undefined) unit('outOfScope.maxShare', cfg.outOfScope.maxShare);
   unit('outOfScope.alpha', cfg.outOfScope.alpha);
   unit('feedbackAccuracy.confidence', cfg.feedbackAccuracy.confidence);
+  if (cfg.inputDrift.stats.length === 0) throw bad('inputDrift.stats', [], 'at least one statistic');
   for (const s of cfg.inputDrift.stats) if (!NUMERIC_IMAGE_STATS.includes(s)) throw bad('inputDrift.stats', s, `one of ${NUMERIC_IMAGE_STATS.join(', ')}`);
   for (const [k, v] of Object.entries(cfg.latency)) if (v !== undefined && !(v > 0)) throw bad(`latency.${k}`, v, 'a positive number of milliseconds');
   for (const k of ['fireAfter', 'clearAfter'] as const) {

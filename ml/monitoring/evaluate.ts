@@ -79,7 +79,12 @@ export function evaluateWindow(profile: ReferenceProfile, window: readonly Windo
 
   // Embedding drift (MMD) and out-of-scope share, on the projected embeddings.
   const dim = profile.projection.dim;
-  const withEmb = window.filter((w) => w.embedding && w.embedding.length === dim);
+  window.forEach((w, i) => {
+    if (w.embedding && w.embedding.length !== dim) {
+      throw new Error(`evaluateWindow: record ${i} has a ${w.embedding.length}-number embedding, the profile's projection gives ${dim}; the window was logged under another projection: evaluate it against its own model version's profile`);
+    }
+  });
+  const withEmb = window.filter((w) => w.embedding !== undefined);
   let embeddingDrift: DetectorResult = { method: 'mmd', score: NaN, threshold: cfg.embeddingDrift.alpha, verdict: 'insufficient' };
   const oosMaxShare = cfg.outOfScope.maxShare ?? profile.outOfScope.fpr;
   let outOfScope: DetectorResult = { method: 'mahalanobis share', score: NaN, threshold: oosMaxShare, verdict: 'insufficient' };

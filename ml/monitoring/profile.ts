@@ -74,6 +74,7 @@ export function buildReferenceProfile(records: readonly ReferenceRecord[], opts:
   let ref = records;
   if (!space && opts.fitRecords) space = fitEmbeddingSpace(opts.fitRecords, { dim: opts.projectionDim, seed });
   if (!space) {
+    if (records.length < 40) throw new Error(`buildReferenceProfile: ${records.length} reference records and no fit set; without one the reference is split in two halves, so it needs at least 40 (or pass fitRecords: the training split's features)`);
     const order = shuffled([...records.keys()], mulberry32(seed));
     const half = order.length >> 1;
     space = fitEmbeddingSpace(order.slice(0, half).map((i) => records[i]!), { dim: opts.projectionDim, seed });

@@ -78,6 +78,7 @@ describe('buildReferenceProfile + evaluateWindow (synthetic)', () => {
     assertProfile(JSON.parse(JSON.stringify(p)), 'test');
     assert.throws(() => buildReferenceProfile(records(10, 8)), /10 reference records; need at least 20/);
     assert.throws(() => evaluateWindow(profile, []), /the window is empty/);
+    assert.throws(() => evaluateWindow(profile, [{ ...toWindow(records(1, 10))[0]!, embedding: [1, 2, 3] }]), /record 0 has a 3-number embedding, the profile's projection gives 8/);
     assert.throws(() => assertProfile({ version: 0 }, 'registry row food101@3'), /registry row food101@3: reference profile version 0/);
   });
 });

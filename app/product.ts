@@ -5,6 +5,7 @@
 import type { Product } from '../runner/services.ts';
 import { registry } from '../steps/index.ts';
 import { dataCommand } from './cli/commands/data.ts';
+import { k8sCommand } from './cli/commands/k8s.ts';
 import { mlflowCommand } from './cli/commands/mlflow.ts';
 import { registryCommand } from './cli/commands/registry.ts';
 import { runsCommand } from './cli/commands/runs.ts';
@@ -16,5 +17,5 @@ import './step-stores.ts';
 export const product: Product = {
   registry,
   openServices,
-  commands: [runsCommand, registryCommand, dataCommand, mlflowCommand, storeCommand, serveCommand],
+  commands: [runsCommand, registryCommand, dataCommand, mlflowCommand, storeCommand, serveCommand, k8sCommand],
 };

@@ -7,7 +7,7 @@ import { repoRoot } from '../helpers/paths.ts';
 
 test('platform/k8s and the k8s command import only node:, yaml, runner/ and platform/k8s modules', () => {
   const dir = path.join(repoRoot, 'platform', 'k8s');
-  const files = [...fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)), path.join(repoRoot, 'runner', 'cli', 'commands', 'k8s.ts')];
+  const files = [...fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)), path.join(repoRoot, 'app', 'cli', 'commands', 'k8s.ts')];
   assert.ok(files.length >= 10);
   for (const file of files) {
     for (const m of fs.readFileSync(file, 'utf8').matchAll(/^import .* from '([^']+)';$/gm)) {

@@ -1,9 +1,8 @@
 /** The runner's own commands, listed explicitly (the product adds its commands through `Product.commands`). */
 import type { Command } from 'commander';
 import type { Product } from '../../services.ts';
-import { k8sCommand } from './k8s.ts';
 import { planCommand } from './plan.ts';
 import { runCommand } from './run.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: readonly ((program: Command, product: Product) => void)[] = [validateCommand, planCommand, runCommand, k8sCommand];
+export const commands: readonly ((program: Command, product: Product) => void)[] = [validateCommand, planCommand, runCommand];

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import type { PipelineConfig } from '../../config/pipeline-config.ts';
-import type { Product } from '../../services.ts';
+import type { PipelineConfig } from '../../../runner/config/pipeline-config.ts';
+import type { Product } from '../../../runner/services.ts';
 import { resolveOptions } from '../../../platform/k8s/options.ts';
 import { renderManifests } from '../../../platform/k8s/render.ts';
 import { writeTree } from '../../../platform/k8s/write-tree.ts';
-import { collect, load, overridesFrom, terminal } from '../shared.ts';
+import { collect, load, overridesFrom, terminal } from '../../../runner/cli/shared.ts';
 
 interface RenderCliFlags {
   out: string;

@@ -38,11 +38,11 @@ test('re-running an unchanged stage leaves everything below it cached; identical
   assert.doesNotMatch(knobs.stdout, /pending/, knobs.stdout);
 
   // Two identical trainings: the trained models are gone, so train and the refit run again under new run ids.
-  const runsBefore = JSON.parse(runCli(['runs', 'list', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir }).stdout) as { runId: string }[];
+  const runsBefore = JSON.parse(runCli(['runs', 'list', '--attempts', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir }).stdout) as { runId: string }[];
   fs.rmSync(path.join(dir, 'experiments', 'artifacts'), { recursive: true });
   const retrained = runCli(['run', 'pipeline.yaml', '--from', 'train', '--force'], { cwd: dir });
   assert.equal(retrained.code, 0, retrained.stderr);
-  const runsAfter = JSON.parse(runCli(['runs', 'list', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir }).stdout) as { runId: string }[];
+  const runsAfter = JSON.parse(runCli(['runs', 'list', '--attempts', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir }).stdout) as { runId: string }[];
   assert.ok(runsAfter.length > runsBefore.length, 'the runs were trained again');
   assert.match(retrained.stderr, /already registered as keys_model v1/);
   const models = JSON.parse(runCli(['registry', 'list', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir }).stdout) as { versions: unknown[] }[];

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { preprocessingId, resolvePreprocessSpec, type PreprocessSpec } from '../ml/preprocess/index.ts';
 import { PipelineError } from '../runner/errors.ts';
-import { sha256 as sha256Of } from '../lib/hash.ts';
+import { sha256 as sha256Of } from '../runner/hash.ts';
 import { Batcher } from './batcher.ts';
 import { modelFilePath, type ResolvedModel } from './model-source.ts';
 import { TensorPool } from './tensor-pool.ts';

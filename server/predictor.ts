@@ -3,7 +3,7 @@
  * training code (`ml/preprocess`, so there is no train/serve skew), queue the tensor on the model's batcher, log.
  */
 import { decodeForViews, imageStats, toTensor, type PreprocessSpec } from '../ml/preprocess/index.ts';
-import { sha256 } from '../lib/hash.ts';
+import { sha256 } from '../runner/hash.ts';
 import { HttpError } from './errors.ts';
 import { inspectImage } from './image-check.ts';
 import type { ServerLogger } from './logger.ts';

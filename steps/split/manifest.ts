@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeDirAtomic } from '../../lib/fs-atomic.ts';
-import { sha256 } from '../../lib/hash.ts';
+import { writeDirAtomic } from '../../runner/fs-atomic.ts';
+import { sha256 } from '../../runner/hash.ts';
 
 export interface ManifestEntry {
   readonly path: string;

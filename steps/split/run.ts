@@ -4,7 +4,7 @@ import { mulberry32, seedFrom, shuffled } from '../../ml/random.ts';
 import { didYouMean } from '../../runner/config/suggest.ts';
 import type { StepContext } from '../../runner/context.ts';
 import { DataError } from '../../runner/errors.ts';
-import { mapLimit } from '../../lib/map-limit.ts';
+import { mapLimit } from '../../runner/map-limit.ts';
 import { dataSection, type DataSection } from '../sections/data.ts';
 import { imageProblem } from './check-images.ts';
 import { checkClassCounts } from './class-counts.ts';

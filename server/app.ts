@@ -17,6 +17,7 @@ import { nullSink, type PredictionSink } from './prediction-sink.ts';
 import { Predictor } from './predictor.ts';
 import { createRouter, type RequestState } from './routes.ts';
 import { createUploadReader } from './upload.ts';
+import { UploadBudget } from './upload-budget.ts';
 
 /** What `createApp` needs: the options plus the injected ports. */
 export interface AppDeps extends ServeOptions {
@@ -35,6 +36,8 @@ export interface ServeApp {
   readonly options: ResolvedServeOptions;
   readonly holder: ModelHolder;
   readonly metrics: ServerMetrics;
+  /** The process-wide upload byte budget (what it holds now, evictions so far). */
+  readonly uploads: UploadBudget;
   /** Settles after the first load attempt (whether or not it succeeded: see `isReady`). */
   readonly loaded: Promise<void>;
   isReady(): boolean;
@@ -42,8 +45,10 @@ export interface ServeApp {
   checkModels(): Promise<void>;
   /** Stop taking new work: new requests get 503 and `/ready` turns 503. */
   beginDrain(): void;
-  /** Requests being handled now. */
+  /** Requests being handled now (uploading or processing). */
   inFlight(): number;
+  /** Requests being processed now (body received), the count `maxInFlight` bounds. */
+  processing(): number;
   /** Drains (waits for in-flight requests, up to drainTimeoutMs), stops polling, releases models, closes the log. */
   close(): Promise<void>;
 }
@@ -57,13 +62,31 @@ export function createApp(deps: AppDeps): ServeApp {
   const log = deps.logger ?? consoleLogger();
   const sink = deps.predictionLog ?? nullSink();
   let inFlight = 0;
+  let processing = 0;
   let draining = false;
   let idleWaiters: (() => void)[] = [];
 
   const metrics = createMetrics({ queueLength: () => sink.pending ?? 0, inFlight: () => inFlight, defaultMetrics: deps.defaultMetrics });
   const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`));
-  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, maxPixels: options.maxPixels, metrics, sink, log });
-  const readUploads = createUploadReader({ maxBodyBytes: options.maxBodyBytes, maxFiles: options.maxBatchFiles });
+  const limits = { maxPixels: options.maxPixels, maxFullDecodePixels: options.maxFullDecodePixels };
+  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log });
+  const uploads = new UploadBudget({
+    budgetBytes: options.uploadBudgetBytes,
+    minReservationBytes: options.minUploadReservationBytes,
+    stallMs: options.uploadStallMs,
+    minBytesPerSec: options.minUploadBytesPerSec,
+  });
+  const readUploads = createUploadReader({ maxBodyBytes: options.maxBodyBytes, maxFiles: options.maxBatchFiles, bodyIdleTimeoutMs: options.bodyIdleTimeoutMs }, uploads);
+  const admitWork = () => {
+    if (processing >= options.maxInFlight) {
+      throw new HttpError(503, 'OVERLOADED', `${options.maxInFlight} requests are being processed; retry shortly`, { headers: { 'Retry-After': '1' } });
+    }
+    processing++;
+    let done = false;
+    return () => {
+      if (!done) (done = true), processing--;
+    };
+  };
 
   // One watcher per slot; only the routed alias now, a shadow/canary slot is one more entry.
   const watchers = [options.alias].map(
@@ -82,6 +105,8 @@ export function createApp(deps: AppDeps): ServeApp {
             inferenceThread: options.inferenceThread,
             maxBatch: options.maxBatch,
             maxWaitMs: options.maxWaitMs,
+            inferenceTimeoutMs: options.inferenceTimeoutMs,
+            onWorkerEvent: (message) => log.warn(`${ref}: ${message}`),
             onRun: (n, s) => metrics.observeInference(n, s),
           }),
         onInstalled: (model, previous) => metrics.modelInstalled(ref, model, previous),
@@ -112,12 +137,10 @@ export function createApp(deps: AppDeps): ServeApp {
   app.use(async (ctx, next) => {
     if (PROBES.has(ctx.path)) return next();
     if (draining) throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down; retry on another instance', { headers: { Connection: 'close' } });
-    if (inFlight > options.maxInFlight) {
-      throw new HttpError(503, 'OVERLOADED', `more than ${options.maxInFlight} requests in flight; retry shortly`, { headers: { 'Retry-After': '1' } });
-    }
+    // Uploads still arriving are bounded by the byte budget (upload.ts), processing by maxInFlight (admitWork).
     return next();
   });
-  const router = createRouter({ options, holder, predictor, metrics, readUploads, isDraining: () => draining, log });
+  const router = createRouter({ options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining, log });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
 
@@ -143,6 +166,7 @@ export function createApp(deps: AppDeps): ServeApp {
     options,
     holder,
     metrics,
+    uploads,
     loaded,
     isReady: () => !draining && holder.current(options.alias) !== undefined,
     checkModels: () => Promise.all(watchers.map((w) => w.check())).then(() => undefined),
@@ -150,6 +174,7 @@ export function createApp(deps: AppDeps): ServeApp {
       draining = true;
     },
     inFlight: () => inFlight,
+    processing: () => processing,
     close: () =>
       (closing ??= (async () => {
         draining = true;

@@ -10,7 +10,8 @@ import { sha256 as sha256Of } from '../runner/hash.ts';
 import { Batcher } from './batcher.ts';
 import { modelFilePath, type ResolvedModel } from './model-source.ts';
 import { TensorPool } from './tensor-pool.ts';
-import { createSession, type InferenceThread, type OrtSession } from './ort-session.ts';
+import type { Worker } from 'node:worker_threads';
+import { createSession, type InferenceThread, type OrtSession, type SessionStatus } from './ort-session.ts';
 
 /** A model version that loaded and passed its smoke inference. */
 export interface LoadedModel {
@@ -30,8 +31,12 @@ export interface LoadedModel {
   readonly batcher: Batcher;
   /** Reusable input tensors (normalise into a slot, release it after the run). */
   readonly tensorPool: TensorPool;
-  /** False when the session broke after loading (its inference worker died): reload it. */
+  /** False while the inference worker is being restarted or could not be (`status()`): `/ready` is then 503. */
   healthy(): boolean;
+  /** `recovering`: its worker died or hung and is restarting by itself; `failed`: it could not: reload the model. */
+  status(): SessionStatus;
+  /** The inference worker thread (undefined with `inferenceThread: 'main'`). */
+  inferenceWorker(): Worker | undefined;
   /** Releases the native session (only once nothing runs on it). */
   dispose(): Promise<void>;
 }
@@ -56,6 +61,10 @@ export interface LoadOptions {
   readonly inferenceThread: InferenceThread;
   readonly maxBatch: number;
   readonly maxWaitMs: number;
+  /** A run longer than this means a hung inference worker (terminated and restarted). */
+  readonly inferenceTimeoutMs: number;
+  /** Told when the inference worker dies, hangs or restarts. */
+  readonly onWorkerEvent?: (message: string) => void;
   /** Observes every onnxruntime run (batch size, seconds). */
   readonly onRun?: (n: number, seconds: number) => void;
 }
@@ -102,7 +111,10 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
   const tensorPool = new TensorPool(itemSize, 2 * opts.maxBatch + 8);
   let session: OrtSession;
   try {
-    session = await createSession(bytes, { busy: opts.intraOpNumThreads, idle: opts.idleIntraOpNumThreads }, opts.inferenceThread, tensorPool);
+    session = await createSession(bytes, { busy: opts.intraOpNumThreads, idle: opts.idleIntraOpNumThreads }, opts.inferenceThread, tensorPool, {
+      hangMs: opts.inferenceTimeoutMs,
+      onEvent: opts.onWorkerEvent && ((message) => opts.onWorkerEvent!(`${m.name} v${m.version}: ${message}`)),
+    });
   } catch (err) {
     throw new ModelLoadError(m, 'session', `onnxruntime cannot load it: ${why(err)}`, err);
   }
@@ -148,6 +160,8 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
       tensorPool,
       batcher: new Batcher({ itemSize, maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, infer, onRun: opts.onRun }),
       healthy: () => session.alive(),
+      status: () => session.status(),
+      inferenceWorker: () => session.worker(),
       dispose: () => session.release(),
     });
   } catch (err) {

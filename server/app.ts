@@ -150,11 +150,16 @@ export function createApp(deps: AppDeps): ServeApp {
     new Promise<boolean>((resolve) => {
       if (inFlight === 0) return resolve(true);
       const timer = setTimeout(() => {
+        clearInterval(sweep);
         idleWaiters = idleWaiters.filter((w) => w !== done);
         resolve(false);
       }, timeoutMs);
+      // Uploads that stopped sending would hold the drain until their own timeout: drop them (408).
+      uploads.evictStalled();
+      const sweep = setInterval(() => uploads.evictStalled(), 100);
       const done = () => {
         clearTimeout(timer);
+        clearInterval(sweep);
         resolve(true);
       };
       idleWaiters.push(done);

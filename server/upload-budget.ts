@@ -1,11 +1,15 @@
 /**
  * One byte budget for every request body the process holds, so that memory is bounded for the whole process and
- * not only per request (256 in flight x 10 MB would be 2.5 GB). An upload reserves what it declares before one byte
- * is read, and keeps the reservation until its processing has really finished (a decode abandoned at the deadline
- * still holds its buffer until libvips lets go of it).
+ * not only per request (256 in flight x 10 MB would be 2.5 GB). An upload counts by the bytes it holds (at least
+ * `minReservationBytes`), from admission until its processing has really finished (a decode abandoned at the
+ * deadline still holds its buffer until libvips lets go of it). It is admitted only if what it declares fits now,
+ * so a body that cannot fit is refused before one byte is read; one that stops fitting while it streams (others
+ * grew meanwhile) is refused then.
  *
- * Stalled uploads must not hold the budget hostage: an upload that has received nothing for `stallMs`, or that
- * averages under `minBytesPerSec`, is dropped when a new request needs its reservation.
+ * Counting held bytes rather than declared ones means 300 uploads that declare 9 MB and stall after 1 KB hold
+ * ~20 MB, not 2.7 GB, so they do not lock real requests out. Slow uploads cannot hold the budget hostage either: an
+ * upload that has received nothing for `stallMs`, or averages under `minBytesPerSec`, is dropped when a new
+ * request or a growing upload needs room.
  */
 
 export interface BudgetOptions {
@@ -76,16 +80,16 @@ export class UploadBudget {
   }
 
   /**
-   * Admits a body of `declared` bytes (undefined: chunked, grows as it arrives), evicting stalled uploads if that
-   * is what it takes. `evict` is called if this upload is later dropped. Undefined: it does not fit (503).
+   * Admits a body of `declared` bytes (undefined: chunked) if it fits now, evicting stalled uploads if that is
+   * what it takes. `evict` is called if this upload is later dropped. Undefined: it does not fit (503).
    */
   admit(declared: number | undefined, evict: () => void): UploadTicket | undefined {
-    const want = Math.max(this.#o.minReservationBytes, declared ?? 0);
-    if (!this.#makeRoom(want)) return undefined;
+    const min = this.#o.minReservationBytes;
+    if (!this.#makeRoom(Math.max(min, declared ?? 0))) return undefined;
     const now = this.#now();
-    const entry: Entry = { reserved: want, received: 0, startedAt: now, lastByteAt: now, complete: false, evict };
+    const entry: Entry = { reserved: min, received: 0, startedAt: now, lastByteAt: now, complete: false, evict };
     this.#entries.add(entry);
-    this.#used += want;
+    this.#used += min;
     let held: Promise<unknown>[] = [];
     let released = false;
     const free = () => {
@@ -123,19 +127,34 @@ export class UploadBudget {
     };
   }
 
+  /** Drops every stalled upload now (shutdown: a stalled body must not hold the drain until its timeout). */
+  evictStalled(): number {
+    const now = this.#now();
+    let n = 0;
+    for (const e of [...this.#entries]) {
+      if (!this.#isStalled(e, now)) continue;
+      this.#entries.delete(e);
+      this.#used -= e.reserved;
+      this.#evicted++;
+      n++;
+      e.evict();
+    }
+    return n;
+  }
+
+  #isStalled(e: Entry, now: number): boolean {
+    if (e.complete) return false;
+    const age = now - e.startedAt;
+    return now - e.lastByteAt >= this.#o.stallMs || (age >= this.#o.stallMs && (e.received * 1000) / age < this.#o.minBytesPerSec);
+  }
+
   /** Evicts stalled uploads (longest idle first) until `bytes` more fit; false if they cannot. */
   #makeRoom(bytes: number, except?: Entry): boolean {
-    const { budgetBytes, stallMs, minBytesPerSec } = this.#o;
+    const { budgetBytes } = this.#o;
     if (this.#used + bytes <= budgetBytes) return true;
     if (bytes > budgetBytes) return false;
     const now = this.#now();
-    const stalled = [...this.#entries]
-      .filter((e) => {
-        if (e === except || e.complete) return false;
-        const age = now - e.startedAt;
-        return now - e.lastByteAt >= stallMs || (age >= stallMs && (e.received * 1000) / age < minBytesPerSec);
-      })
-      .sort((a, b) => a.lastByteAt - b.lastByteAt);
+    const stalled = [...this.#entries].filter((e) => e !== except && this.#isStalled(e, now)).sort((a, b) => a.lastByteAt - b.lastByteAt);
     let freeable = 0;
     for (const e of stalled) freeable += e.reserved;
     if (this.#used - freeable + bytes > budgetBytes) return false;

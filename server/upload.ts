@@ -1,7 +1,6 @@
 /**
- * Reading multipart uploads with bounded memory and bounded time, straight on busboy (the parser multer wraps:
- * one stream handler fewer, and the file lands in one buffer sized from Content-Length instead of a chunk list
- * concatenated at the end).
+ * Reading multipart uploads with bounded memory and bounded time, straight on busboy (the parser multer wraps;
+ * multer added a layer of stream handling and field bookkeeping per request, and no way to count bytes held).
  *
  * Nothing is read from a body that will be refused: Content-Length over the limit is 413 and a full budget is 503
  * before the first byte. A chunked body is counted as it streams and cut off at the limit. A body that stops
@@ -63,7 +62,7 @@ export function createUploadReader(limits: UploadLimits, budget: UploadBudget) {
     );
     if (!ticket) throw busy(budget);
     try {
-      return { files: await parse(ctx, limits, ticket, declared, failed, fail), ticket };
+      return { files: await parse(ctx, limits, ticket, failed, fail), ticket };
     } catch (err) {
       ticket.release();
       throw err;
@@ -75,7 +74,6 @@ async function parse(
   ctx: Context,
   limits: UploadLimits,
   ticket: UploadTicket,
-  declared: number | undefined,
   failed: Promise<never>,
   fail: (err: HttpError) => void,
 ): Promise<UploadedFile[]> {
@@ -108,24 +106,19 @@ async function parse(
   const onAborted = () => fail(new HttpError(400, 'CLIENT_ABORTED', 'the client closed the connection before the body was complete', { headers: CLOSE }));
 
   bb.on('file', (field, stream, info) => {
-    // One buffer for the whole file when the body's size is known: no chunk list, no concatenation copy.
+    // Chunks as they come (memory follows the bytes actually received, as the budget counts them), one copy at the end.
     const chunks: Buffer[] = [];
-    let into = declared !== undefined && pending.length === 0 ? Buffer.allocUnsafe(declared) : undefined;
     let size = 0;
     pending.push(
       new Promise<void>((resolve) => {
         stream.on('data', (c: Buffer) => {
-          if (into && size + c.length <= into.length) c.copy(into, size);
-          else {
-            if (into) chunks.push(into.subarray(0, size)), (into = undefined);
-            chunks.push(c);
-          }
+          chunks.push(c);
           size += c.length;
         });
         stream.on('limit', () => fail(tooLarge(limits, 'the upload')));
         stream.on('error', () => {});
         stream.on('end', () => {
-          files.push({ field, filename: info.filename ?? '', buffer: into ? into.subarray(0, size) : Buffer.concat(chunks, size) });
+          files.push({ field, filename: info.filename ?? '', buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
           resolve();
         });
       }),

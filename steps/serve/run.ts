@@ -20,6 +20,15 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     topK: p.top_k,
     maxBodyBytes: Math.round(p.max_body_mb * 1024 * 1024),
     maxPixels: Math.round(p.max_megapixels * 1e6),
+    maxFullDecodePixels: Math.round(p.max_full_decode_megapixels * 1e6),
+    deadlineMs: p.deadline_ms,
+    uploadBudgetBytes: Math.round(p.upload_budget_mb * 1024 * 1024),
+    uploadStallMs: p.upload_stall_ms,
+    bodyIdleTimeoutMs: p.body_idle_timeout_ms,
+    headersTimeoutMs: p.headers_timeout_ms,
+    requestTimeoutMs: p.request_timeout_ms,
+    inferenceTimeoutMs: p.inference_timeout_ms,
+    maxInFlight: p.max_in_flight,
     maxBatch: p.max_batch,
     maxWaitMs: p.max_wait_ms,
     pollMs: p.poll_ms,
@@ -28,8 +37,11 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.
     handleSignals: false,
+    // Said once, when the model is loaded, not when the port opens (GET /ready tells the same to machines).
+    onServing: ({ url, modelName, alias, version }) =>
+      log.success(`serving ${modelName}@${alias} (v${version}) on ${url} (POST /predict, GET /health /ready /models /metrics /openapi.json)`),
   });
-  log.success(`serving ${p.model}@${p.alias} on ${server.url} (POST /predict, GET /health /ready /models /metrics /openapi.json)`);
+  log.info(`listening on ${server.url}; loading ${p.model}@${p.alias}`);
   const stop = (): void => void server.close();
   ctx.signal.addEventListener('abort', stop, { once: true });
   await server.closed;

@@ -173,7 +173,7 @@ export function createApp(deps: AppDeps): ServeApp {
     metrics,
     uploads,
     loaded,
-    isReady: () => !draining && holder.current(options.alias) !== undefined,
+    isReady: () => !draining && holder.current(options.alias)?.healthy() === true,
     checkModels: () => Promise.all(watchers.map((w) => w.check())).then(() => undefined),
     beginDrain: () => {
       draining = true;

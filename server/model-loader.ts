@@ -126,9 +126,9 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
     const outputName = session.outputNames[0]!;
     const classes = labels.length;
 
-    const infer = async (inputs: readonly Float32Array[], idle = false): Promise<Float32Array> => {
+    const infer = async (inputs: readonly Float32Array[], idle = false, hangMs?: number): Promise<Float32Array> => {
       const n = inputs.length;
-      const t = await session.run(inputs, [3, spec.crop, spec.crop], idle);
+      const t = await session.run(inputs, [3, spec.crop, spec.crop], idle, hangMs);
       if (t.type !== 'float32' || t.dims.length !== 2 || t.dims[0] !== n || t.dims[1] !== classes) {
         throw new Error(`model output '${outputName}' is ${t.type} [${t.dims.join(',')}], expected float32 [${n},${classes}]`);
       }
@@ -138,7 +138,8 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
     try {
       // Both sessions (the low-latency one, when there is one, serves lone requests).
       for (const idle of [false, true]) {
-        const smoke = await infer([new Float32Array(itemSize)], idle);
+        // The load's own watchdog is generous: a first run may page the model in on a busy machine.
+        const smoke = await infer([new Float32Array(itemSize)], idle, Math.max(opts.inferenceTimeoutMs, 30_000));
         if (!smoke.every(Number.isFinite)) throw new Error('non-finite logits on a zero input');
       }
     } catch (err) {

@@ -33,7 +33,7 @@ export interface OrtSession {
    * Runs `inputs` (each `dims[1..]` floats) as one batch of `inputs.length`. Inputs outside the pool may be
    * detached afterwards (transferred to the worker). `idle`: nothing else is waiting (low-latency session).
    */
-  run(inputs: readonly Float32Array[], itemDims: readonly number[], idle?: boolean): Promise<SessionOutput>;
+  run(inputs: readonly Float32Array[], itemDims: readonly number[], idle?: boolean, hangMs?: number): Promise<SessionOutput>;
   release(): Promise<void>;
   /** True while runs can be served (`status() === 'ok'`). */
   alive(): boolean;
@@ -148,7 +148,7 @@ interface Started {
 }
 
 function startWorker(model: Uint8Array, threads: SessionThreads, pool: TensorPool | undefined): Promise<Started> {
-  const copy = model.slice(); // transferred to the worker
+  const copy = new Uint8Array(model); // a copy (Buffer#slice would be a view), transferred to the worker
   const worker = new Worker(new URL('./inference-worker.mjs', import.meta.url), {
     workerData: { model: copy.buffer, options: optionsFor(threads), pool: pool?.buffer },
     transferList: [copy.buffer],
@@ -177,7 +177,7 @@ function startWorker(model: Uint8Array, threads: SessionThreads, pool: TensorPoo
  * `recovering` (so `/ready` says not-ready and new runs fail fast), and a new worker loads the same bytes.
  */
 async function workerSession(model: Uint8Array, threads: SessionThreads, pool: TensorPool | undefined, sup: WorkerSupervision): Promise<OrtSession> {
-  const bytes = model.slice(); // kept for restarts
+  const bytes = new Uint8Array(model); // a copy, kept for restarts
   let current = await startWorker(bytes, threads, pool);
   const names = { inputNames: current.inputNames, outputNames: current.outputNames };
   const [input, output] = [names.inputNames[0]!, names.outputNames[0]!];
@@ -186,6 +186,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
   let status: SessionStatus = 'ok';
   let released = false;
   let restarts = 0;
+  const exited = new WeakSet<Worker>();
 
   const failPending = (why: string) => {
     for (const p of pending.values()) clearTimeout(p.timer), p.reject(new InferenceUnavailableError(why));
@@ -203,6 +204,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
     });
     w.on('error', (err) => sup.onEvent?.(`inference worker error: ${err.message}`));
     w.once('exit', (code) => {
+      exited.add(w);
       if (released || w !== current.worker) return;
       const why = `inference worker exited (code ${code})`;
       status = 'recovering';
@@ -234,7 +236,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
 
   return {
     ...names,
-    run(inputs, itemDims, idle) {
+    run(inputs, itemDims, idle, hangMs = sup.hangMs) {
       if (status !== 'ok') return Promise.reject(new InferenceUnavailableError(status === 'recovering' ? 'the inference worker is restarting' : 'the inference worker could not be restarted'));
       const id = nextId++;
       const parts: WorkerPart[] = [];
@@ -253,9 +255,9 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
         // A run that never answers is a hung worker: terminating it makes the exit handler fail and restart.
         const timer = setTimeout(() => {
           if (!pending.has(id) || worker !== current.worker) return;
-          sup.onEvent?.(`inference run ${id} took longer than ${sup.hangMs} ms: terminating the worker`);
+          sup.onEvent?.(`inference run ${id} took longer than ${hangMs} ms: terminating the worker`);
           void worker.terminate();
-        }, sup.hangMs);
+        }, hangMs);
         pending.set(id, { resolve, reject, timer });
         worker.postMessage({ id, parts, itemDims, input, output, idle: idle === true }, transfer);
       });
@@ -268,10 +270,11 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
       released = true;
       failPending('the model was released');
       const worker = current.worker;
-      const exited = new Promise((r) => worker.once('exit', r));
+      if (exited.has(worker)) return; // died and could not be restarted: nothing left to release
+      const gone = new Promise((r) => worker.once('exit', r));
       worker.postMessage({ type: 'release' });
       const timer = setTimeout(() => void worker.terminate(), 5000);
-      await exited;
+      await gone;
       clearTimeout(timer);
     },
   };

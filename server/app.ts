@@ -16,6 +16,7 @@ import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { nullSink, type PredictionSink } from './prediction-sink.ts';
 import { Predictor } from './predictor.ts';
 import { createRouter, type RequestState } from './routes.ts';
+import { TensorPool } from './tensor-pool.ts';
 import { createUploadReader } from './upload.ts';
 import { UploadBudget } from './upload-budget.ts';
 
@@ -88,6 +89,13 @@ export function createApp(deps: AppDeps): ServeApp {
     };
   };
 
+  // One pool of input tensors per input size for the app's lifetime, shared by every version it loads.
+  const pools = new Map<number, TensorPool>();
+  const poolFor = (itemSize: number) => {
+    let pool = pools.get(itemSize);
+    if (!pool) pools.set(itemSize, (pool = new TensorPool(itemSize, 2 * options.maxBatch + 8)));
+    return pool;
+  };
   // One watcher per slot; only the routed alias now, a shadow/canary slot is one more entry.
   const watchers = [options.alias].map(
     (ref) =>
@@ -108,6 +116,7 @@ export function createApp(deps: AppDeps): ServeApp {
             inferenceTimeoutMs: options.inferenceTimeoutMs,
             onWorkerEvent: (message) => log.warn(`${ref}: ${message}`),
             onRun: (n, s) => metrics.observeInference(n, s),
+            tensorPool: poolFor,
           }),
         onInstalled: (model, previous) => metrics.modelInstalled(ref, model, previous),
         onFailed: () => metrics.swapFailed(ref),

@@ -1,5 +1,6 @@
 /** The `serve` stage's work (loaded only when the stage runs, so validating a pipeline stays fast). */
 import type { StepContext } from '../../runner/context.ts';
+import { configureSharp } from '../../ml/preprocess/index.ts';
 import { startServer } from '../../server/index.ts';
 import { createBatchedWriter } from '../../stores/batched-writer.ts';
 import type { ServeParams } from './index.ts';
@@ -7,6 +8,9 @@ import { registrySource } from './registry-source.ts';
 
 export async function runServe(ctx: StepContext, p: ServeParams) {
   const log = ctx.log;
+  // This process is now a server: every upload is a new image, so libvips' operation cache only costs memory,
+  // and parallelism comes from requests in flight (one libvips thread per image).
+  configureSharp({ concurrency: 1, cache: false });
   const predictionLog = createBatchedWriter(ctx.stores.predictions, {
     maxRows: 256,
     maxDelayMs: 500,

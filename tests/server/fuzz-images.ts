@@ -48,9 +48,8 @@ export async function makeImage(c: FuzzCase): Promise<Buffer> {
     const k = Math.sqrt(budget / (w * h));
     [w, h] = [Math.max(1, Math.floor(w * k)), Math.max(1, Math.floor(h * k))];
   }
-  const create = c.noise
-    ? { width: w, height: h, channels: 3 as const, noise: { type: 'gaussian' as const, mean: 128, sigma: 40 } }
-    : { width: w, height: h, channels: 3 as const, background: { r: (w * 7) % 256, g: (h * 13) % 256, b: 90 } };
+  const background = { r: (w * 7) % 256, g: (h * 13) % 256, b: 90 };
+  const create = { width: w, height: h, channels: 3 as const, background, ...(c.noise ? { noise: { type: 'gaussian' as const, mean: 128, sigma: 40 } } : {}) };
   const img = sharp({ create });
   const encoded =
     c.format === 'jpeg'

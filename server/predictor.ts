@@ -131,7 +131,7 @@ export class Predictor {
         const inference = model.batcher.run(prepared.tensor, announcement, deadline.signal);
         inUse.push(inference);
         // Drift statistics are computed while the model runs (they only feed the log).
-        stats = imageStats(prepared.raw);
+        stats = imageStats(prepared.raw, 2);
         logits = await deadline.race(inference).catch(unavailable);
       } finally {
         announcement.withdraw();

@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
     'intra-op': { type: 'string', default: '1' },
     'idle-threads': { type: 'string', default: '2' },
     'uv-threads': { type: 'string', default: '4' },
-    'max-batch': { type: 'string', default: '16' },
+    'max-batch': { type: 'string', default: '8' },
     'max-wait-ms': { type: 'string', default: '2' },
     'sharp-concurrency': { type: 'string', default: '1' },
     inference: { type: 'string', default: 'worker' },

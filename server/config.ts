@@ -32,8 +32,9 @@ export interface ServeOptions {
   /**
    * Bytes of request bodies the whole process holds at once (uploads being received and being processed). An
    * upload reserves its Content-Length (at least `minUploadReservationBytes`) before a byte is read; when the
-   * budget is full, stalled uploads are dropped to make room, else 503 + Retry-After. Default 128 MiB, which keeps
-   * the process under 500 MB RSS with the champion model loaded (BENCHMARKS.md).
+   * budget is full, stalled uploads are dropped to make room, else 503 + Retry-After. Default 64 MiB: with the
+   * champion loaded and under load the process itself is ~350-400 MB, so bodies get what keeps it under 500 MB
+   * RSS (BENCHMARKS.md).
    */
   readonly uploadBudgetBytes?: number;
   /** Smallest reservation per upload (a body that never arrives still holds a socket). Default 64 KiB. */
@@ -63,7 +64,10 @@ export interface ServeOptions {
    * (back-pressure). Uploads still arriving are bounded by the byte budget instead. Default 256.
    */
   readonly maxInFlight?: number;
-  /** Micro-batching: largest batch per onnxruntime run (default 16) and longest wait to fill one (default 2 ms). */
+  /**
+   * Micro-batching: largest batch per onnxruntime run (default 8: per image, 16 saves little more, and with a
+   * flip-TTA model a batch of 16 is 32 backbone images, ~90 MB more peak RSS) and longest wait to fill one (2 ms).
+   */
   readonly maxBatch?: number;
   readonly maxWaitMs?: number;
   /** How often the model source is polled for alias moves, in ms. Default 2000; 0 disables polling. */
@@ -93,7 +97,7 @@ export const SERVE_DEFAULTS = Object.freeze({
   maxPixels: 40_000_000,
   maxFullDecodePixels: 16_000_000,
   deadlineMs: 5000,
-  uploadBudgetBytes: 128 * 1024 * 1024,
+  uploadBudgetBytes: 64 * 1024 * 1024,
   minUploadReservationBytes: 64 * 1024,
   uploadStallMs: 1000,
   minUploadBytesPerSec: 16 * 1024,
@@ -103,7 +107,7 @@ export const SERVE_DEFAULTS = Object.freeze({
   inferenceTimeoutMs: 10_000,
   maxBatchFiles: 16,
   maxInFlight: 256,
-  maxBatch: 16,
+  maxBatch: 8,
   maxWaitMs: 2,
   pollMs: 2000,
   intraOpNumThreads: 1,

@@ -163,9 +163,7 @@ export class Predictor {
   }
 }
 
-/** 503 while no model is loaded; `close`: the body was not read, so the connection cannot be reused. */
-export function notReady(alias: string, close = false): HttpError {
-  return new HttpError(503, 'MODEL_NOT_READY', `no model is loaded for '${alias}' yet; retry shortly (GET /ready)`, {
-    headers: { 'Retry-After': '1', ...(close ? { Connection: 'close' } : {}) },
-  });
+/** 503 while no model is loaded. */
+export function notReady(alias: string): HttpError {
+  return new HttpError(503, 'MODEL_NOT_READY', `no model is loaded for '${alias}' yet; retry shortly (GET /ready)`, { headers: { 'Retry-After': '1' } });
 }

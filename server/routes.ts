@@ -11,7 +11,7 @@ import type { ServerMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { Deadline } from './deadline.ts';
 import { notReady, type PredictionResult, type Predictor, type RequestWork } from './predictor.ts';
-import type { Upload, UploadedFile } from './upload.ts';
+import { discardRest, type Upload, type UploadedFile } from './upload.ts';
 
 export interface RouteDeps {
   readonly options: ResolvedServeOptions;
@@ -53,15 +53,22 @@ export function createRouter(d: RouteDeps): Router {
    * Receives the body only when it can be served: without a model, or while its inference worker restarts, the
    * request is refused before one byte is read. Then the deadline starts, and the request counts as in flight.
    */
-  const handle = async <T>(ctx: Context, fn: (files: Buffer[], work: RequestWork) => Promise<T>): Promise<T> => {
-    const model = holder.current(o.alias);
-    if (!model) throw notReady(o.alias, true);
-    if (!model.healthy()) {
-      throw new HttpError(503, 'INFERENCE_UNAVAILABLE', `the inference worker of '${o.alias}' is restarting; retry shortly (GET /ready)`, {
-        headers: { 'Retry-After': '1', Connection: 'close' },
-      });
+  const receive = async (ctx: Context): Promise<Upload> => {
+    try {
+      const model = holder.current(o.alias);
+      if (!model) throw notReady(o.alias);
+      if (!model.healthy()) {
+        throw new HttpError(503, 'INFERENCE_UNAVAILABLE', `the inference worker of '${o.alias}' is restarting; retry shortly (GET /ready)`, { headers: { 'Retry-After': '1' } });
+      }
+      return await d.readUploads(ctx);
+    } catch (err) {
+      // Refused before the body was in: drop the rest (bounded) so the client reads the answer, not a reset.
+      discardRest(ctx.req, o);
+      throw err;
     }
-    const upload = await d.readUploads(ctx);
+  };
+  const handle = async <T>(ctx: Context, fn: (files: Buffer[], work: RequestWork) => Promise<T>): Promise<T> => {
+    const upload = await receive(ctx);
     let done: (() => void) | undefined;
     const deadline = new Deadline(performance.now() + o.deadlineMs, o.deadlineMs);
     try {

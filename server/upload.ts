@@ -9,6 +9,7 @@
  */
 import Busboy from 'busboy';
 import type { Context } from 'koa';
+import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.ts';
 import type { UploadBudget, UploadTicket } from './upload-budget.ts';
 
@@ -30,16 +31,36 @@ export interface Upload {
   readonly ticket: UploadTicket;
 }
 
+/** Only for clients that stopped sending: closing a connection the client still writes to resets it before it reads our answer. */
 const CLOSE = { Connection: 'close' };
 
-function tooLarge(limits: UploadLimits, what: string): HttpError {
+function tooLarge(limits: UploadLimits, what: string, close = false): HttpError {
   const mb = (limits.maxBodyBytes / 1024 / 1024).toFixed(1);
-  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `${what} exceeds the limit of ${mb} MB`, { headers: CLOSE });
+  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `${what} exceeds the limit of ${mb} MB`, close ? { headers: CLOSE } : {});
 }
 
 export function busy(budget: UploadBudget): HttpError {
   const mb = (budget.capacity / 1024 / 1024).toFixed(0);
-  return new HttpError(503, 'UPLOADS_FULL', `the server holds ${mb} MB of uploads already; retry shortly`, { headers: { ...CLOSE, 'Retry-After': '1' } });
+  return new HttpError(503, 'UPLOADS_FULL', `the server holds ${mb} MB of uploads already; retry shortly`, { headers: { 'Retry-After': '1' } });
+}
+
+/**
+ * After a refusal, the rest of the body is read and dropped (so the client, still sending, gets to read the answer
+ * instead of a reset), but only up to `maxBodyBytes` more and while it keeps arriving: then the socket is closed.
+ * Memory: nothing is kept.
+ */
+export function discardRest(req: IncomingMessage, limits: Pick<UploadLimits, 'maxBodyBytes' | 'bodyIdleTimeoutMs'>): void {
+  if (req.complete || req.destroyed) return;
+  let seen = 0;
+  const timer = setTimeout(() => req.socket.destroy(), limits.bodyIdleTimeoutMs);
+  const onData = (c: Buffer) => {
+    seen += c.length;
+    timer.refresh();
+    if (seen > limits.maxBodyBytes) req.socket.destroy();
+  };
+  req.on('data', onData);
+  req.once('close', () => (clearTimeout(timer), req.off('data', onData)));
+  req.resume();
 }
 
 /** Builds the reader once per app; `read(ctx)` parses one request's files. */
@@ -48,17 +69,16 @@ export function createUploadReader(limits: UploadLimits, budget: UploadBudget) {
     const header = ctx.get('content-length');
     const declared = header === '' ? undefined : Number(header);
     if (declared !== undefined && !(declared >= 0)) throw new HttpError(400, 'BAD_CONTENT_LENGTH', `Content-Length '${header}' is not a number`, { headers: CLOSE });
-    if (declared !== undefined && declared > limits.maxBodyBytes) throw tooLarge(limits, `the request body (${declared} bytes)`);
+    // Declared over the limit: it will not be read at all, so the connection closes (the answer comes first).
+    if (declared !== undefined && declared > limits.maxBodyBytes) throw tooLarge(limits, `the request body (${declared} bytes)`, true);
     if (!ctx.is('multipart/form-data')) {
-      throw new HttpError(400, 'MULTIPART_REQUIRED', `send the image as multipart/form-data in the field 'file' (got Content-Type '${ctx.get('content-type') || 'none'}')`, {
-        headers: CLOSE,
-      });
+      throw new HttpError(400, 'MULTIPART_REQUIRED', `send the image as multipart/form-data in the field 'file' (got Content-Type '${ctx.get('content-type') || 'none'}')`);
     }
     let fail!: (err: HttpError) => void;
     const failed = new Promise<never>((_, reject) => (fail = reject));
     failed.catch(() => {});
     const ticket = budget.admit(declared, () =>
-      fail(new HttpError(408, 'UPLOAD_STALLED', 'the upload stalled while other requests waited for memory; send it again', { headers: CLOSE })),
+      fail(new HttpError(408, 'UPLOAD_STALLED', 'the upload stalled while other requests waited for memory; send it again')),
     );
     if (!ticket) throw busy(budget);
     try {
@@ -87,7 +107,7 @@ async function parse(
       limits: { fileSize: limits.maxBodyBytes, files: limits.maxFiles, fields: 32, parts: limits.maxFiles + 32, fieldSize: 64 * 1024, fieldNameSize: 200, headerPairs: 100 },
     });
   } catch (err) {
-    throw new HttpError(400, 'MALFORMED_MULTIPART', `malformed multipart/form-data header: ${(err as Error).message}`, { cause: err, headers: CLOSE });
+    throw new HttpError(400, 'MALFORMED_MULTIPART', `malformed multipart/form-data header: ${(err as Error).message}`, { cause: err });
   }
   const files: UploadedFile[] = [];
   const pending: Promise<void>[] = [];
@@ -100,8 +120,8 @@ async function parse(
   const onData = (chunk: Buffer) => {
     seen += chunk.length;
     armIdle();
-    if (seen > limits.maxBodyBytes) fail(tooLarge(limits, 'the request body'));
-    else if (!ticket.received(chunk.length)) fail(new HttpError(503, 'UPLOADS_FULL', 'the upload budget is full; retry shortly', { headers: { ...CLOSE, 'Retry-After': '1' } }));
+    if (seen > limits.maxBodyBytes) fail(tooLarge(limits, 'the request body', true));
+    else if (!ticket.received(chunk.length)) fail(new HttpError(503, 'UPLOADS_FULL', 'the upload budget is full; retry shortly', { headers: { 'Retry-After': '1' } }));
   };
   const onAborted = () => fail(new HttpError(400, 'CLIENT_ABORTED', 'the client closed the connection before the body was complete', { headers: CLOSE }));
 
@@ -115,7 +135,7 @@ async function parse(
           chunks.push(c);
           size += c.length;
         });
-        stream.on('limit', () => fail(tooLarge(limits, 'the upload')));
+        stream.on('limit', () => fail(tooLarge(limits, 'the upload', true)));
         stream.on('error', () => {});
         stream.on('end', () => {
           files.push({ field, filename: info.filename ?? '', buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
@@ -124,10 +144,10 @@ async function parse(
       }),
     );
   });
-  bb.on('filesLimit', () => fail(new HttpError(413, 'TOO_MANY_FILES', `at most ${limits.maxFiles} files per request`, { headers: CLOSE })));
-  bb.on('partsLimit', () => fail(new HttpError(413, 'TOO_MANY_PARTS', 'too many parts in the multipart body', { headers: CLOSE })));
-  bb.on('fieldsLimit', () => fail(new HttpError(413, 'TOO_MANY_PARTS', 'too many fields in the multipart body', { headers: CLOSE })));
-  bb.on('error', (err: Error) => fail(new HttpError(400, 'MALFORMED_MULTIPART', `malformed multipart/form-data body: ${err.message}`, { cause: err, headers: CLOSE })));
+  bb.on('filesLimit', () => fail(new HttpError(413, 'TOO_MANY_FILES', `at most ${limits.maxFiles} files per request`)));
+  bb.on('partsLimit', () => fail(new HttpError(413, 'TOO_MANY_PARTS', 'too many parts in the multipart body')));
+  bb.on('fieldsLimit', () => fail(new HttpError(413, 'TOO_MANY_PARTS', 'too many fields in the multipart body')));
+  bb.on('error', (err: Error) => fail(new HttpError(400, 'MALFORMED_MULTIPART', `malformed multipart/form-data body: ${err.message}`, { cause: err })));
   const finished = new Promise<void>((resolve) => bb.on('close', resolve));
 
   armIdle();

@@ -31,7 +31,7 @@ const schema = Type.Object(
     }),
     upload_budget_mb: Type.Number({
       exclusiveMinimum: 0,
-      default: 128,
+      default: 64,
       description: 'Request bodies the whole process holds at once (reserved from Content-Length before reading); full: stalled uploads dropped, else 503 + Retry-After. Must be >= max_body_mb.',
     }),
     upload_stall_ms: Type.Integer({
@@ -48,7 +48,7 @@ const schema = Type.Object(
       description: 'An onnxruntime run longer than this is a hung inference worker: terminated and restarted (requests in flight get 503 + Retry-After).',
     }),
     max_in_flight: Type.Integer({ minimum: 1, default: 256, description: 'Requests processed at once (body received) before new ones get 503 + Retry-After.' }),
-    max_batch: Type.Integer({ minimum: 1, default: 16, description: 'Micro-batching: most requests per onnxruntime run.' }),
+    max_batch: Type.Integer({ minimum: 1, default: 8, description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more).' }),
     max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: how long an idle model waits for requests still being decoded, to run them as one batch.' }),
     poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
   },

@@ -45,8 +45,11 @@ function stalled(url: string, head: string, body: Buffer = Buffer.alloc(0)) {
   const chunks: Buffer[] = [];
   socket.on('data', (c) => chunks.push(c));
   const reply = new Promise<string>((resolve) => socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1'))));
+  /** The first bytes of the answer (the server may keep reading the body after answering). */
+  const answer = new Promise<string>((resolve) => socket.once('data', (c: Buffer) => resolve(c.toString('latin1'))));
+  void answer;
   const connected = new Promise<void>((resolve) => socket.once('connect', () => (socket.write(head), body.length && socket.write(body), resolve())));
-  return { socket, reply, connected };
+  return { socket, reply, answer, connected };
 }
 
 const multipartHead = (url: string, contentLength: number, extra = '') =>
@@ -72,7 +75,7 @@ describe('slow and broken clients', () => {
   });
 
   it('drops stalled uploads when their memory is needed (408), and refuses with 503 + Retry-After before reading when nothing can go', async (t) => {
-    const srv = await server(t, { maxBodyBytes: 1024 * 1024, uploadBudgetBytes: 2 * 1024 * 1024, uploadStallMs: 150 });
+    const srv = await server(t, { maxBodyBytes: 1024 * 1024, uploadBudgetBytes: 2 * 1024 * 1024, uploadStallMs: 150, bodyIdleTimeoutMs: 5000 });
     const big = Buffer.alloc(700 * 1024, 1);
     const a = stalled(srv.url, multipartHead(srv.url, 1000 * 1024), Buffer.concat([partHead(), big]));
     const b = stalled(srv.url, multipartHead(srv.url, 1000 * 1024), Buffer.concat([partHead(), big]));
@@ -82,7 +85,8 @@ describe('slow and broken clients', () => {
     while (srv.serve.uploads.used < 1.3 * 1024 * 1024 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     // Not stalled yet (under 150 ms idle): a 900 KB upload does not fit and nothing may go.
     const early = stalled(srv.url, multipartHead(srv.url, 900 * 1024));
-    const earlyReply = await early.reply;
+    const earlyReply = await early.answer;
+    early.socket.destroy();
     assert.equal(statusOf(earlyReply), 503, earlyReply);
     assert.match(earlyReply, /Retry-After: 1/i);
     assert.match(earlyReply, /UPLOADS_FULL/);
@@ -93,9 +97,29 @@ describe('slow and broken clients', () => {
     const res = await postFiles(`${srv.url}/predict`, [{ field: 'file', data: padded, filename: 'pizza.jpg' }]);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.ok(srv.serve.uploads.evicted >= 1);
-    const dropped = await Promise.race([a.reply, b.reply]);
+    const dropped = await Promise.race([a.answer, b.answer]);
     assert.equal(statusOf(dropped), 408, dropped);
     assert.match(dropped, /UPLOAD_STALLED/);
+  });
+
+  it('many concurrent large uploads over the budget: every one is answered (200 or 503 + Retry-After), none reset', async (t) => {
+    const srv = await server(t, { maxBodyBytes: 2 * 1024 * 1024, uploadBudgetBytes: 4 * 1024 * 1024 });
+    const body = Buffer.concat([photo, Buffer.alloc(1536 * 1024)]);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        postFiles(`${srv.url}/predict`, [{ field: 'file', data: body, filename: 'big.jpg' }]).then(
+          (r) => `${r.status}${r.status === 503 ? ` ${r.body.error.code} ${r.headers.get('retry-after')}` : ''}`,
+          (err: Error) => `failed: ${err.message}`,
+        ),
+      ),
+    );
+    const counts: Record<string, number> = {};
+    for (const a of answers) counts[a] = (counts[a] ?? 0) + 1;
+    assert.deepEqual(Object.keys(counts).filter((k) => k !== '200' && k !== '503 UPLOADS_FULL 1'), [], JSON.stringify(counts));
+    assert.ok((counts['200'] ?? 0) > 0, JSON.stringify(counts));
+    const until = Date.now() + 3000;
+    while (srv.serve.uploads.used > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(srv.serve.uploads.used, 0, 'every byte given back');
   });
 
   it('cuts off a body that stops arriving (lying Content-Length) with 408 after the idle timeout', async (t) => {

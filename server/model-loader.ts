@@ -37,6 +37,8 @@ export interface LoadedModel {
   status(): SessionStatus;
   /** The inference worker thread (undefined with `inferenceThread: 'main'`). */
   inferenceWorker(): Worker | undefined;
+  /** Makes the inference worker exit as a crash would (admin hooks, tests); it then heals as from a real one. */
+  killInferenceWorker(): void;
   /** Releases the native session (only once nothing runs on it). */
   dispose(): Promise<void>;
 }
@@ -169,6 +171,7 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
       healthy: () => session.alive(),
       status: () => session.status(),
       inferenceWorker: () => session.worker(),
+      killInferenceWorker: () => session.kill(),
       dispose: () => session.release(),
     });
   } catch (err) {

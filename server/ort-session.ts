@@ -39,8 +39,13 @@ export interface OrtSession {
   alive(): boolean;
   /** `recovering`: the inference worker died or hung and is being restarted; `failed`: it could not be. */
   status(): SessionStatus;
-  /** The inference worker thread (undefined on the main thread): the handle tests and admin hooks terminate. */
+  /** The inference worker thread (undefined on the main thread). */
   worker(): Worker | undefined;
+  /**
+   * Makes the worker exit as a crash would (after the run in progress, if any; a no-op on the main thread). Not
+   * `worker().terminate()`: terminating a thread inside onnxruntime's synchronous native run aborts the process.
+   */
+  kill(): void;
 }
 
 export type SessionStatus = 'ok' | 'recovering' | 'failed';
@@ -119,6 +124,7 @@ async function mainThreadSession(model: Uint8Array, threads: SessionThreads): Pr
     alive: () => true,
     status: () => 'ok',
     worker: () => undefined,
+    kill: () => {},
   };
 }
 
@@ -172,9 +178,11 @@ function startWorker(model: Uint8Array, threads: SessionThreads, pool: TensorPoo
 }
 
 /**
- * A session whose worker heals itself: when the worker exits (a native crash, an out-of-memory, a terminate) or a
- * run outlives `hangMs`, every pending run rejects at once with `InferenceUnavailableError`, the session reports
- * `recovering` (so `/ready` says not-ready and new runs fail fast), and a new worker loads the same bytes.
+ * A session whose worker heals itself: when the worker exits (an out-of-memory, an exception, a kill) or a run
+ * outlives `hangMs`, every pending run rejects at once with `InferenceUnavailableError`, the session reports
+ * `recovering` (so `/ready` says not-ready and new runs fail fast), and a new worker loads the same bytes. A hung
+ * worker is abandoned, not terminated (terminating a thread inside onnxruntime's native run aborts the whole
+ * process): it is asked to release itself and exits when its run returns; its late results are dropped.
  */
 async function workerSession(model: Uint8Array, threads: SessionThreads, pool: TensorPool | undefined, sup: WorkerSupervision): Promise<OrtSession> {
   const bytes = new Uint8Array(model); // a copy, kept for restarts
@@ -187,6 +195,16 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
   let released = false;
   let restarts = 0;
   const exited = new WeakSet<Worker>();
+  const abandoned = new WeakSet<Worker>();
+  const abandon = (w: Worker, why: string) => {
+    if (abandoned.has(w) || w !== current.worker || released) return;
+    abandoned.add(w);
+    status = 'recovering';
+    failPending(why);
+    sup.onEvent?.(`${why}: abandoning the worker (it exits when its run returns) and starting another`);
+    w.postMessage({ type: 'release' });
+    void restart();
+  };
 
   const failPending = (why: string) => {
     for (const p of pending.values()) clearTimeout(p.timer), p.reject(new InferenceUnavailableError(why));
@@ -195,6 +213,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
   const attach = (w: Worker) => {
     w.on('message', (m: WorkerReply) => {
       if (m.type !== 'result' && m.type !== 'error') return;
+      if (abandoned.has(w)) return; // a late answer of a worker given up on: its requests were answered 503
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
@@ -205,7 +224,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
     w.on('error', (err) => sup.onEvent?.(`inference worker error: ${err.message}`));
     w.once('exit', (code) => {
       exited.add(w);
-      if (released || w !== current.worker) return;
+      if (released || w !== current.worker || abandoned.has(w)) return;
       const why = `inference worker exited (code ${code})`;
       status = 'recovering';
       failPending(why);
@@ -254,9 +273,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
       return new Promise((resolve, reject) => {
         // A run that never answers is a hung worker: terminating it makes the exit handler fail and restart.
         const timer = setTimeout(() => {
-          if (!pending.has(id) || worker !== current.worker) return;
-          sup.onEvent?.(`inference run ${id} took longer than ${hangMs} ms: terminating the worker`);
-          void worker.terminate();
+          if (pending.has(id)) abandon(worker, `inference run ${id} took longer than ${hangMs} ms`);
         }, hangMs);
         pending.set(id, { resolve, reject, timer });
         worker.postMessage({ id, parts, itemDims, input, output, idle: idle === true }, transfer);
@@ -265,6 +282,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
     alive: () => status === 'ok',
     status: () => status,
     worker: () => current.worker,
+    kill: () => current.worker.postMessage({ type: 'exit' }),
     async release() {
       if (released) return;
       released = true;

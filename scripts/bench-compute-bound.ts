@@ -3,7 +3,7 @@
  * loop on all cores, no HTTP, no JSON, no logging (not a test). `workers` threads each decode a batch of the image
  * (sharp, one libvips thread per image, on libuv's pool) and run it through onnxruntime (1 intra-op thread, no
  * spinning), so decoding of one worker overlaps inference of the other. Prints one JSON line:
- * `{ "imagesPerSec": ..., "workers": ..., "batch": ..., "seconds": ... }`. `scripts/bench-serve.ts` runs it in the
+ * `{ "imagesPerSec": ..., "cpuMsPerImage": ..., "workers": ..., "batch": ..., "seconds": ... }`. `scripts/bench-serve.ts` runs it in the
  * same run as the servers and reports their throughput as a share of it.
  *
  *   node --import tsx scripts/bench-compute-bound.ts --model m.onnx --image photo.jpg [--preprocessing p.json]
@@ -21,9 +21,9 @@ interface Job {
   image: string;
   spec: Record<string, unknown>;
   batch: number;
-  until: number;
 }
 
+/** Loads and warms up, says 'ready', waits for 'go' (the end time), then counts images until then. */
 async function work(job: Job): Promise<number> {
   const ort = await import('onnxruntime-node');
   const { configureSharp, decodeForViews, resolvePreprocessSpec, toTensor, normalisationTables } = await import('../ml/preprocess/index.ts');
@@ -48,7 +48,9 @@ async function work(job: Job): Promise<number> {
     await session.run({ [input]: new ort.Tensor('float32', batch, [job.batch, 3, spec.crop, spec.crop]) });
   };
   await round(); // warm-up
-  while (Date.now() < job.until) {
+  parentPort!.postMessage('ready');
+  const until = await new Promise<number>((resolve) => parentPort!.once('message', resolve));
+  while (Date.now() < until) {
     await round();
     images += job.batch;
   }
@@ -58,6 +60,7 @@ async function work(job: Job): Promise<number> {
 
 if (!isMainThread) {
   parentPort!.postMessage(await work(workerData as Job));
+  parentPort!.close();
 } else {
   const { values: a } = parseArgs({
     options: {
@@ -75,17 +78,22 @@ if (!isMainThread) {
   const seconds = Number(a.duration);
   const workers = Number(a.workers);
   const batch = Number(a.batch);
-  // Workers start together after loading; the clock runs from when all are ready.
-  const until = Date.now() + 3000 + seconds * 1000;
-  const t0 = Date.now() + 3000;
+  // Workers load and warm up; the clock runs from when all are ready.
+  const pool = Array.from({ length: workers }, () => new Worker(new URL('./compute-bound-worker.mjs', import.meta.url), { workerData: { model: a.model!, image: a.image!, spec, batch } satisfies Job, execArgv: [] }));
+  await Promise.all(pool.map((w) => new Promise<void>((resolve, reject) => (w.once('message', () => resolve()), w.once('error', reject)))));
+  const t0 = Date.now();
+  // CPU of the whole process (every thread) over the measured window: robust to other load on a shared machine.
+  const cpu0 = process.cpuUsage();
   const counts = await Promise.all(
-    Array.from({ length: workers }, () => new Promise<number>((resolve, reject) => {
-      const w = new Worker(new URL('./compute-bound-worker.mjs', import.meta.url), { workerData: { model: a.model!, image: a.image!, spec, batch, until } satisfies Job, execArgv: [] });
-      w.once('message', resolve);
-      w.once('error', reject);
-    })),
+    pool.map((w) => {
+      const done = new Promise<number>((resolve, reject) => (w.once('message', resolve), w.once('error', reject)));
+      w.postMessage(t0 + seconds * 1000);
+      return done;
+    }),
   );
   const elapsed = (Date.now() - t0) / 1000;
   const images = counts.reduce((x, y) => x + y, 0);
-  console.log(JSON.stringify({ imagesPerSec: images / elapsed, workers, batch, seconds: elapsed, images }));
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMsPerImage = (cpu.user + cpu.system) / 1000 / images;
+  console.log(JSON.stringify({ imagesPerSec: images / elapsed, cpuMsPerImage, workers, batch, seconds: elapsed, images }));
 }

@@ -216,13 +216,13 @@ const median = (xs: number[]) => {
 };
 
 /** Images/s of decode + preprocess + inference on all cores, no server (a child process, so nothing else shares it). */
-function computeBound(image: string, duration: number): Promise<number> {
+function computeBound(image: string, duration: number): Promise<{ imagesPerSec: number; cpuMsPerImage: number }> {
   const argv = ['--import', 'tsx', path.join(repoRoot, 'scripts/bench-compute-bound.ts'), '--model', path.resolve(args.model!), '--image', image, '--duration', String(duration)];
   if (args.preprocessing) argv.push('--preprocessing', path.resolve(args.preprocessing));
   return new Promise((resolve, reject) => {
     execFile(process.execPath, argv, { cwd: repoRoot, env: { ...process.env, UV_THREADPOOL_SIZE: args['uv-threads'] } }, (err, stdout) => {
       if (err) return reject(err);
-      resolve((JSON.parse(stdout.trim().split('\n').pop()!) as { imagesPerSec: number }).imagesPerSec);
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!) as { imagesPerSec: number; cpuMsPerImage: number });
     });
   });
 }
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
   const duration = Number(args.duration);
   const rounds = Math.max(1, Number(args.rounds));
   const rows: (Row & { round: number })[] = [];
-  const bounds: { round: number; imagesPerSec: number; load: number }[] = [];
+  const bounds: { round: number; imagesPerSec: number; cpuMsPerImage: number; load: number }[] = [];
   let uploads: Awaited<ReturnType<typeof bigUploads>> | undefined;
   const procs: ChildProcess[] = [];
   const killAll = () => procs.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
@@ -272,7 +272,7 @@ async function main(): Promise<void> {
     for (const s of [ours, original]) if (s) procs.push(s.proc);
     for (let round = 1; round <= rounds; round++) {
       if (ours) rows.push({ round, ...(await measure('ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
-      if (args['no-bound'] !== true) bounds.push({ round, imagesPerSec: await computeBound(image, duration), load: os.loadavg()[0]! });
+      if (args['no-bound'] !== true) bounds.push({ round, ...(await computeBound(image, duration)), load: os.loadavg()[0]! });
       if (original) rows.push({ round, ...(await measure('original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid)) });
     }
     if (ours && args['no-uploads'] !== true) uploads = await bigUploads(ours.url, ours.proc.pid!, image);
@@ -309,13 +309,15 @@ async function main(): Promise<void> {
   }
   const [ours, orig] = [[...medians].find(([n]) => n.startsWith('ours'))?.[1], [...medians].find(([n]) => n.startsWith('original'))?.[1]];
   if (bounds.length) {
-    console.log(`\nCompute bound (decode + preprocess + inference, all cores, no server), per round: ${bounds.map((b) => `${f(b.imagesPerSec)} images/s (load ${f(b.load)})`).join('; ')}.`);
+    console.log(`\nCompute bound (decode + preprocess + inference, all cores, no server), per round: ${bounds.map((b) => `${f(b.imagesPerSec)} images/s, ${f(b.cpuMsPerImage, 2)} CPU ms/image (load ${f(b.load)})`).join('; ')}.`);
     if (ours) {
       const shares = bounds.map((b) => {
         const o = rows.find((r) => r.round === b.round && r.name.startsWith('ours'));
         return o ? `${((100 * o.c16.rps) / b.imagesPerSec).toFixed(0)}%` : 'n/a';
       });
       console.log(`Ours at c=16 as a share of the bound measured right after it: ${shares.join('; ')} (median ${((100 * ours.c16rps) / median(bounds.map((b) => b.imagesPerSec))).toFixed(0)}%, target >= 80%).`);
+      const cpuShare = (100 * median(bounds.map((b) => b.cpuMsPerImage))) / ours.cpuMs;
+      console.log(`CPU per image: bound ${f(median(bounds.map((b) => b.cpuMsPerImage)), 2)} ms, ours ${f(ours.cpuMs, 2)} ms per request at c=16: ours is ${cpuShare.toFixed(0)}% as CPU-efficient (the share of the bound ours would reach with the same CPU; robust to other load).`);
     }
   }
   if (uploads) {

@@ -8,6 +8,7 @@ import { preprocessingId, resolvePreprocessSpec, type PreprocessSpec } from '../
 import { PipelineError } from '../runner/errors.ts';
 import { sha256 as sha256Of } from '../runner/hash.ts';
 import { Batcher } from './batcher.ts';
+import { quietMachine } from './machine-load.ts';
 import { modelFilePath, type ResolvedModel } from './model-source.ts';
 import { TensorPool } from './tensor-pool.ts';
 import type { Worker } from 'node:worker_threads';
@@ -134,9 +135,10 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
     const outputName = session.outputNames[0]!;
     const classes = labels.length;
 
+    const quiet = quietMachine();
     const infer = async (inputs: readonly Float32Array[], idle = false, hangMs?: number): Promise<Float32Array> => {
       const n = inputs.length;
-      const t = await session.run(inputs, [3, spec.crop, spec.crop], idle, hangMs);
+      const t = await session.run(inputs, [3, spec.crop, spec.crop], idle && (hangMs !== undefined || quiet()), hangMs);
       if (t.type !== 'float32' || t.dims.length !== 2 || t.dims[0] !== n || t.dims[1] !== classes) {
         throw new Error(`model output '${outputName}' is ${t.type} [${t.dims.join(',')}], expected float32 [${n},${classes}]`);
       }

@@ -67,7 +67,13 @@ export function createApp(deps: AppDeps): ServeApp {
   let draining = false;
   let idleWaiters: (() => void)[] = [];
 
-  const metrics = createMetrics({ queueLength: () => sink.pending ?? 0, inFlight: () => inFlight, defaultMetrics: deps.defaultMetrics });
+  const metrics = createMetrics({
+    queueLength: () => sink.pending ?? 0,
+    inFlight: () => inFlight,
+    droppedRows: () => sink.dropped ?? 0,
+    uploadBytes: () => uploads.used,
+    defaultMetrics: deps.defaultMetrics,
+  });
   const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`));
   const limits = { maxPixels: options.maxPixels, maxFullDecodePixels: options.maxFullDecodePixels };
   const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log });

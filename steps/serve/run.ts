@@ -14,7 +14,8 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
   const predictionLog = createBatchedWriter(ctx.stores.predictions, {
     maxRows: 256,
     maxDelayMs: 500,
-    onError: (err) => log.error(`prediction log: ${(err as Error).message}`),
+    // Rows of a failed write are lost: say how many (also prediction_log_dropped_rows in /metrics).
+    onError: (err, dropped) => log.error(`prediction log: ${(err as Error).message}; ${dropped.length} rows dropped (${predictionLog.dropped} since start)`),
   });
   const server = await startServer({
     port: p.port,

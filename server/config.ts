@@ -41,7 +41,7 @@ export interface ServeOptions {
   readonly minUploadReservationBytes?: number;
   /**
    * An upload that received no byte for this long (or averages under `minUploadBytesPerSec` after this long) is
-   * stalled: it is dropped (408) when its reservation is needed by a new request. Default 1000 ms.
+   * stalled: it is dropped (503 UPLOAD_STALLED + Retry-After) when its memory is needed by a new request. Default 1000 ms.
    */
   readonly uploadStallMs?: number;
   /** See `uploadStallMs`. Default 16 KiB/s. */

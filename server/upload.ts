@@ -78,7 +78,8 @@ export function createUploadReader(limits: UploadLimits, budget: UploadBudget) {
     const failed = new Promise<never>((_, reject) => (fail = reject));
     failed.catch(() => {});
     const ticket = budget.admit(declared, () =>
-      fail(new HttpError(408, 'UPLOAD_STALLED', 'the upload stalled while other requests waited for memory; send it again')),
+      // The server let go of it for memory (an overload condition, not the client's error): 503, retry later.
+      fail(new HttpError(503, 'UPLOAD_STALLED', 'the upload stalled while other requests needed its memory; send it again shortly', { headers: { 'Retry-After': '1' } })),
     );
     if (!ticket) throw busy(budget);
     try {

@@ -37,7 +37,7 @@ const schema = Type.Object(
     upload_stall_ms: Type.Integer({
       minimum: 0,
       default: 1000,
-      description: 'An upload idle this long (or under 16 KiB/s after this long) is dropped (408) when its memory is needed by a new request.',
+      description: 'An upload idle this long (or under 16 KiB/s after this long) is dropped (503 + Retry-After) when its memory is needed by a new request.',
     }),
     body_idle_timeout_ms: Type.Integer({ minimum: 1, default: 10000, description: 'An upload that receives no byte for this long is dropped (408).' }),
     headers_timeout_ms: Type.Integer({ minimum: 1, default: 10000, description: 'The request header must arrive within this (Node headersTimeout).' }),

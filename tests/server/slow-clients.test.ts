@@ -74,7 +74,7 @@ describe('slow and broken clients', () => {
     assert.equal(srv.serve.processing(), 0);
   });
 
-  it('drops stalled uploads when their memory is needed (408), and refuses with 503 + Retry-After before reading when nothing can go', async (t) => {
+  it('drops stalled uploads when their memory is needed (503 UPLOAD_STALLED), and refuses with 503 + Retry-After before reading when nothing can go', async (t) => {
     const srv = await server(t, { maxBodyBytes: 1024 * 1024, uploadBudgetBytes: 2 * 1024 * 1024, uploadStallMs: 150, bodyIdleTimeoutMs: 5000 });
     const big = Buffer.alloc(700 * 1024, 1);
     const a = stalled(srv.url, multipartHead(srv.url, 1000 * 1024), Buffer.concat([partHead(), big]));
@@ -98,8 +98,9 @@ describe('slow and broken clients', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.ok(srv.serve.uploads.evicted >= 1);
     const dropped = await Promise.race([a.answer, b.answer]);
-    assert.equal(statusOf(dropped), 408, dropped);
+    assert.equal(statusOf(dropped), 503, dropped);
     assert.match(dropped, /UPLOAD_STALLED/);
+    assert.match(dropped, /Retry-After: 1/i);
   });
 
   it('many concurrent large uploads over the budget: every one is answered (200 or 503 + Retry-After), none reset', async (t) => {

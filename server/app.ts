@@ -16,7 +16,9 @@ import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { nullSink, type PredictionSink } from './prediction-sink.ts';
 import { Predictor } from './predictor.ts';
 import { createRouter, type RequestState } from './routes.ts';
+import { TensorPool } from './tensor-pool.ts';
 import { createUploadReader } from './upload.ts';
+import { UploadBudget } from './upload-budget.ts';
 
 /** What `createApp` needs: the options plus the injected ports. */
 export interface AppDeps extends ServeOptions {
@@ -35,6 +37,8 @@ export interface ServeApp {
   readonly options: ResolvedServeOptions;
   readonly holder: ModelHolder;
   readonly metrics: ServerMetrics;
+  /** The process-wide upload byte budget (what it holds now, evictions so far). */
+  readonly uploads: UploadBudget;
   /** Settles after the first load attempt (whether or not it succeeded: see `isReady`). */
   readonly loaded: Promise<void>;
   isReady(): boolean;
@@ -42,8 +46,10 @@ export interface ServeApp {
   checkModels(): Promise<void>;
   /** Stop taking new work: new requests get 503 and `/ready` turns 503. */
   beginDrain(): void;
-  /** Requests being handled now. */
+  /** Requests being handled now (uploading or processing). */
   inFlight(): number;
+  /** Requests being processed now (body received), the count `maxInFlight` bounds. */
+  processing(): number;
   /** Drains (waits for in-flight requests, up to drainTimeoutMs), stops polling, releases models, closes the log. */
   close(): Promise<void>;
 }
@@ -57,14 +63,45 @@ export function createApp(deps: AppDeps): ServeApp {
   const log = deps.logger ?? consoleLogger();
   const sink = deps.predictionLog ?? nullSink();
   let inFlight = 0;
+  let processing = 0;
   let draining = false;
   let idleWaiters: (() => void)[] = [];
 
-  const metrics = createMetrics({ queueLength: () => sink.pending ?? 0, inFlight: () => inFlight, defaultMetrics: deps.defaultMetrics });
+  const metrics = createMetrics({
+    queueLength: () => sink.pending ?? 0,
+    inFlight: () => inFlight,
+    droppedRows: () => sink.dropped ?? 0,
+    uploadBytes: () => uploads.used,
+    defaultMetrics: deps.defaultMetrics,
+  });
   const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`));
-  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, maxPixels: options.maxPixels, metrics, sink, log });
-  const readUploads = createUploadReader({ maxBodyBytes: options.maxBodyBytes, maxFiles: options.maxBatchFiles });
+  const limits = { maxPixels: options.maxPixels, maxFullDecodePixels: options.maxFullDecodePixels };
+  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log });
+  const uploads = new UploadBudget({
+    budgetBytes: options.uploadBudgetBytes,
+    minReservationBytes: options.minUploadReservationBytes,
+    stallMs: options.uploadStallMs,
+    minBytesPerSec: options.minUploadBytesPerSec,
+  });
+  const readUploads = createUploadReader({ maxBodyBytes: options.maxBodyBytes, maxFiles: options.maxBatchFiles, bodyIdleTimeoutMs: options.bodyIdleTimeoutMs }, uploads);
+  const admitWork = () => {
+    if (processing >= options.maxInFlight) {
+      throw new HttpError(503, 'OVERLOADED', `${options.maxInFlight} requests are being processed; retry shortly`, { headers: { 'Retry-After': '1' } });
+    }
+    processing++;
+    let done = false;
+    return () => {
+      if (!done) (done = true), processing--;
+    };
+  };
 
+  // One pool of input tensors per input size for the app's lifetime, shared by every version it loads.
+  const pools = new Map<number, TensorPool>();
+  const poolFor = (itemSize: number) => {
+    let pool = pools.get(itemSize);
+    if (!pool) pools.set(itemSize, (pool = new TensorPool(itemSize, 2 * options.maxBatch + 8)));
+    return pool;
+  };
   // One watcher per slot; only the routed alias now, a shadow/canary slot is one more entry.
   const watchers = [options.alias].map(
     (ref) =>
@@ -82,7 +119,10 @@ export function createApp(deps: AppDeps): ServeApp {
             inferenceThread: options.inferenceThread,
             maxBatch: options.maxBatch,
             maxWaitMs: options.maxWaitMs,
+            inferenceTimeoutMs: options.inferenceTimeoutMs,
+            onWorkerEvent: (message) => log.warn(`${ref}: ${message}`),
             onRun: (n, s) => metrics.observeInference(n, s),
+            tensorPool: poolFor,
           }),
         onInstalled: (model, previous) => metrics.modelInstalled(ref, model, previous),
         onFailed: () => metrics.swapFailed(ref),
@@ -112,12 +152,10 @@ export function createApp(deps: AppDeps): ServeApp {
   app.use(async (ctx, next) => {
     if (PROBES.has(ctx.path)) return next();
     if (draining) throw new HttpError(503, 'SHUTTING_DOWN', 'the server is shutting down; retry on another instance', { headers: { Connection: 'close' } });
-    if (inFlight > options.maxInFlight) {
-      throw new HttpError(503, 'OVERLOADED', `more than ${options.maxInFlight} requests in flight; retry shortly`, { headers: { 'Retry-After': '1' } });
-    }
+    // Uploads still arriving are bounded by the byte budget (upload.ts), processing by maxInFlight (admitWork).
     return next();
   });
-  const router = createRouter({ options, holder, predictor, metrics, readUploads, isDraining: () => draining, log });
+  const router = createRouter({ options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining, log });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
 
@@ -127,11 +165,16 @@ export function createApp(deps: AppDeps): ServeApp {
     new Promise<boolean>((resolve) => {
       if (inFlight === 0) return resolve(true);
       const timer = setTimeout(() => {
+        clearInterval(sweep);
         idleWaiters = idleWaiters.filter((w) => w !== done);
         resolve(false);
       }, timeoutMs);
+      // Uploads that stopped sending would hold the drain until their own timeout: drop them (408).
+      uploads.evictStalled();
+      const sweep = setInterval(() => uploads.evictStalled(), 100);
       const done = () => {
         clearTimeout(timer);
+        clearInterval(sweep);
         resolve(true);
       };
       idleWaiters.push(done);
@@ -143,13 +186,15 @@ export function createApp(deps: AppDeps): ServeApp {
     options,
     holder,
     metrics,
+    uploads,
     loaded,
-    isReady: () => !draining && holder.current(options.alias) !== undefined,
+    isReady: () => !draining && holder.current(options.alias)?.healthy() === true,
     checkModels: () => Promise.all(watchers.map((w) => w.check())).then(() => undefined),
     beginDrain: () => {
       draining = true;
     },
     inFlight: () => inFlight,
+    processing: () => processing,
     close: () =>
       (closing ??= (async () => {
         draining = true;

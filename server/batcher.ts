@@ -73,15 +73,37 @@ export class Batcher {
     };
   }
 
-  /** Queues one input (withdrawing its announcement); resolves to its output row. */
-  run(input: Float32Array, announcement?: Announcement): Promise<Float32Array> {
+  /**
+   * Queues one input (withdrawing its announcement); resolves to its output row. When `signal` aborts while the
+   * input still waits in the queue, it leaves the queue (its batch slot goes to someone else) and the promise
+   * rejects with the signal's reason; once its run has started, the run completes.
+   */
+  run(input: Float32Array, announcement?: Announcement, signal?: AbortSignal): Promise<Float32Array> {
     if (input.length !== this.#opts.itemSize) {
       announcement?.withdraw();
       return Promise.reject(new Error(`batcher: input has ${input.length} floats, expected ${this.#opts.itemSize}`));
     }
+    if (signal?.aborted) {
+      announcement?.withdraw();
+      return Promise.reject(signal.reason);
+    }
     return new Promise((resolve, reject) => {
       if (this.#queue.length === 0) this.#idleSince = performance.now();
-      this.#queue.push({ input, resolve, reject });
+      const onAbort = () => {
+        const i = this.#queue.indexOf(item);
+        if (i < 0) return; // already running
+        this.#queue.splice(i, 1);
+        reject(signal!.reason);
+        this.#schedule();
+        if (!this.busy) for (const w of this.#idleWaiters.splice(0)) w();
+      };
+      const item: Pending = {
+        input,
+        resolve: (row) => (signal?.removeEventListener('abort', onAbort), resolve(row)),
+        reject: (err) => (signal?.removeEventListener('abort', onAbort), reject(err)),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(item);
       if (announcement) announcement.withdraw();
       else this.#schedule();
     });

@@ -4,19 +4,9 @@
  */
 import sharp, { type Metadata } from 'sharp';
 import { HttpError } from './errors.ts';
-import { readHeaderSize, type HeaderSize } from './image-header.ts';
+import { readHeaderSize, sniffImage, type HeaderSize, type ImageFormat } from '../ml/preprocess/header.ts';
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp';
-
-/** The formats served, by their magic bytes. Everything else (GIF, SVG, PDF, HEIC, ...) is refused. */
-export function sniffImage(buf: Uint8Array): ImageFormat | undefined {
-  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return 'jpeg';
-  if (buf.length >= 8 && Buffer.from(buf.buffer, buf.byteOffset, 8).equals(PNG_MAGIC)) return 'png';
-  if (buf.length >= 12 && ascii(buf, 0, 4) === 'RIFF' && ascii(buf, 8, 12) === 'WEBP') return 'webp';
-  return undefined;
-}
-
-const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+export { sniffImage, type ImageFormat } from '../ml/preprocess/header.ts';
 
 function ascii(buf: Uint8Array, from: number, to: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + from, to - from).toString('latin1');
@@ -45,18 +35,35 @@ export interface ImageHeader {
 }
 
 /**
- * Sniffs and reads the header. Throws 415 (not JPEG/PNG/WebP), 413 (too many pixels) or 422 (unreadable header).
- * The size comes from the header bytes (image-header.ts, microseconds, same fields libvips reads); only unusual
- * headers go to `sharp().metadata()`, which parses the header only, with `limitInputPixels` as a second guard.
+ * Pixel limits by cost: a baseline JPEG shrinks while decoding (1/8 for large photos) and streams; PNG, WebP and
+ * progressive JPEG cost every pixel (progressive JPEG also holds all its DCT coefficients in memory).
  */
-export async function inspectImage(buf: Buffer, maxPixels: number): Promise<ImageHeader> {
+export interface PixelLimits {
+  /** Largest baseline JPEG, in pixels. */
+  readonly maxPixels: number;
+  /** Largest PNG, WebP or progressive JPEG, in pixels. */
+  readonly maxFullDecodePixels: number;
+}
+
+/** The limit for one header. */
+export function pixelLimit(format: ImageFormat, limits: PixelLimits, progressive = false): number {
+  return format === 'jpeg' && !progressive ? limits.maxPixels : Math.min(limits.maxPixels, limits.maxFullDecodePixels);
+}
+
+/**
+ * Sniffs and reads the header. Throws 415 (not JPEG/PNG/WebP), 413 (too many pixels) or 422 (unreadable header).
+ * The size comes from the header bytes (ml/preprocess/header.ts, microseconds, same fields libvips reads); only
+ * unusual headers go to `sharp().metadata()`, which parses the header only, with `limitInputPixels` as a guard.
+ */
+export async function inspectImage(buf: Buffer, limits: PixelLimits): Promise<ImageHeader> {
   const format = sniffImage(buf);
   if (!format) {
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `the upload is ${describeContent(buf)}, not a JPEG, PNG or WebP image`);
   }
-  const size = readHeaderSize(buf, format) ?? (await sharpHeader(buf, format, maxPixels));
+  const size = readHeaderSize(buf, format) ?? (await sharpHeader(buf, format, pixelLimit(format, limits)));
   const { width, height } = size;
-  if (width * height > maxPixels) throw tooLarge({ width, height }, maxPixels);
+  const maxPixels = pixelLimit(format, limits, size.progressive);
+  if (width * height > maxPixels) throw tooLarge({ width, height }, maxPixels, format);
   // EXIF orientations 5-8 rotate by 90 degrees: report the upright size, as the model sees it.
   const turned = size.orientation >= 5;
   return { format, width: turned ? height : width, height: turned ? width : height };
@@ -71,7 +78,7 @@ async function sharpHeader(buf: Buffer, format: ImageFormat, maxPixels: number):
     if (/pixel limit/i.test(message)) {
       // Header-only again, without the limit, just to name the size in the answer.
       const dims = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => undefined);
-      throw tooLarge(dims?.width && dims.height ? { width: dims.width, height: dims.height } : undefined, maxPixels);
+      throw tooLarge(dims?.width && dims.height ? { width: dims.width, height: dims.height } : undefined, maxPixels, format);
     }
     throw new HttpError(422, 'IMAGE_CORRUPT', `the ${format.toUpperCase()} header cannot be read: ${message}`, { cause: err });
   }
@@ -80,10 +87,11 @@ async function sharpHeader(buf: Buffer, format: ImageFormat, maxPixels: number):
   if (meta.format !== format) {
     throw new HttpError(422, 'IMAGE_CORRUPT', `the bytes start like ${format.toUpperCase()} but decode as ${String(meta.format)}`);
   }
-  return { width, height, orientation: meta.orientation ?? 1 };
+  return { width, height, orientation: meta.orientation ?? 1, progressive: meta.isProgressive === true };
 }
 
-function tooLarge(dims: { width: number; height: number } | undefined, maxPixels: number): HttpError {
+function tooLarge(dims: { width: number; height: number } | undefined, maxPixels: number, format?: ImageFormat): HttpError {
   const what = dims ? `${dims.width}x${dims.height} = ${((dims.width * dims.height) / 1e6).toFixed(1)} megapixels` : 'more pixels than allowed';
-  return new HttpError(413, 'IMAGE_TOO_LARGE', `the image is ${what}; the limit is ${(maxPixels / 1e6).toFixed(1)} megapixels`);
+  const kind = format ? ` for ${format.toUpperCase()}` : '';
+  return new HttpError(413, 'IMAGE_TOO_LARGE', `the image is ${what}; the limit${kind} is ${(maxPixels / 1e6).toFixed(1)} megapixels (send a smaller or JPEG version)`);
 }

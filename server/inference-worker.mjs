@@ -22,6 +22,9 @@ try {
 }
 
 port.on('message', async (msg) => {
+  // An exit as a crash would cause it (the supervisor's and the tests' way to kill this thread safely: a
+  // Worker.terminate() that lands inside onnxruntime's native run aborts the whole process).
+  if (msg.type === 'exit') process.exit(1);
   if (msg.type === 'release') {
     await sessions.busy?.release();
     await sessions.idle?.release();

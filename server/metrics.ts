@@ -15,7 +15,13 @@ export interface ServerMetrics {
   swapFailed(alias: string): void;
 }
 
-export function createMetrics(opts: { queueLength: () => number; inFlight: () => number; defaultMetrics?: boolean }): ServerMetrics {
+export function createMetrics(opts: {
+  queueLength: () => number;
+  inFlight: () => number;
+  droppedRows?: () => number;
+  uploadBytes?: () => number;
+  defaultMetrics?: boolean;
+}): ServerMetrics {
   const registry = new client.Registry();
   if (opts.defaultMetrics !== false) client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
 
@@ -68,6 +74,22 @@ export function createMetrics(opts: { queueLength: () => number; inFlight: () =>
     registers: [registry],
     collect() {
       this.set(opts.queueLength());
+    },
+  });
+  new client.Gauge({
+    name: 'prediction_log_dropped_rows',
+    help: 'Prediction-log rows lost after failed writes since start (a locked store, a full disk).',
+    registers: [registry],
+    collect() {
+      this.set(opts.droppedRows?.() ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'upload_budget_used_bytes',
+    help: 'Request-body bytes the process holds now (uploads arriving and being processed), against upload_budget.',
+    registers: [registry],
+    collect() {
+      this.set(opts.uploadBytes?.() ?? 0);
     },
   });
   new client.Gauge({

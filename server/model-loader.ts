@@ -8,9 +8,11 @@ import { preprocessingId, resolvePreprocessSpec, type PreprocessSpec } from '../
 import { PipelineError } from '../runner/errors.ts';
 import { sha256 as sha256Of } from '../runner/hash.ts';
 import { Batcher } from './batcher.ts';
+import { quietMachine } from './machine-load.ts';
 import { modelFilePath, type ResolvedModel } from './model-source.ts';
 import { TensorPool } from './tensor-pool.ts';
-import { createSession, type InferenceThread, type OrtSession } from './ort-session.ts';
+import type { Worker } from 'node:worker_threads';
+import { createSession, type InferenceThread, type OrtSession, type SessionStatus } from './ort-session.ts';
 
 /** A model version that loaded and passed its smoke inference. */
 export interface LoadedModel {
@@ -30,8 +32,14 @@ export interface LoadedModel {
   readonly batcher: Batcher;
   /** Reusable input tensors (normalise into a slot, release it after the run). */
   readonly tensorPool: TensorPool;
-  /** False when the session broke after loading (its inference worker died): reload it. */
+  /** False while the inference worker is being restarted or could not be (`status()`): `/ready` is then 503. */
   healthy(): boolean;
+  /** `recovering`: its worker died or hung and is restarting by itself; `failed`: it could not: reload the model. */
+  status(): SessionStatus;
+  /** The inference worker thread (undefined with `inferenceThread: 'main'`). */
+  inferenceWorker(): Worker | undefined;
+  /** Makes the inference worker exit as a crash would (admin hooks, tests); it then heals as from a real one. */
+  killInferenceWorker(): void;
   /** Releases the native session (only once nothing runs on it). */
   dispose(): Promise<void>;
 }
@@ -56,8 +64,18 @@ export interface LoadOptions {
   readonly inferenceThread: InferenceThread;
   readonly maxBatch: number;
   readonly maxWaitMs: number;
+  /** A run longer than this means a hung inference worker (terminated and restarted). */
+  readonly inferenceTimeoutMs: number;
+  /** Told when the inference worker dies, hangs or restarts. */
+  readonly onWorkerEvent?: (message: string) => void;
   /** Observes every onnxruntime run (batch size, seconds). */
   readonly onRun?: (n: number, seconds: number) => void;
+  /**
+   * The input-tensor pool for this input size, shared by every version the app loads: a pool per version was a
+   * 24 MB SharedArrayBuffer per hot swap that V8 frees only when it gets round to collecting the retired model
+   * (most of the ~190 MB RSS growth over the first 30 swaps). Default: a pool of this model's own.
+   */
+  readonly tensorPool?: (itemSize: number) => TensorPool;
 }
 
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -99,10 +117,13 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
 
   const itemSize = 3 * spec.crop * spec.crop;
   // Enough slots for the batch being run, the one forming and a few being normalised; beyond that, allocate.
-  const tensorPool = new TensorPool(itemSize, 2 * opts.maxBatch + 8);
+  const tensorPool = opts.tensorPool?.(itemSize) ?? new TensorPool(itemSize, 2 * opts.maxBatch + 8);
   let session: OrtSession;
   try {
-    session = await createSession(bytes, { busy: opts.intraOpNumThreads, idle: opts.idleIntraOpNumThreads }, opts.inferenceThread, tensorPool);
+    session = await createSession(bytes, { busy: opts.intraOpNumThreads, idle: opts.idleIntraOpNumThreads }, opts.inferenceThread, tensorPool, {
+      hangMs: opts.inferenceTimeoutMs,
+      onEvent: opts.onWorkerEvent && ((message) => opts.onWorkerEvent!(`${m.name} v${m.version}: ${message}`)),
+    });
   } catch (err) {
     throw new ModelLoadError(m, 'session', `onnxruntime cannot load it: ${why(err)}`, err);
   }
@@ -114,9 +135,10 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
     const outputName = session.outputNames[0]!;
     const classes = labels.length;
 
-    const infer = async (inputs: readonly Float32Array[], idle = false): Promise<Float32Array> => {
+    const quiet = quietMachine();
+    const infer = async (inputs: readonly Float32Array[], idle = false, hangMs?: number): Promise<Float32Array> => {
       const n = inputs.length;
-      const t = await session.run(inputs, [3, spec.crop, spec.crop], idle);
+      const t = await session.run(inputs, [3, spec.crop, spec.crop], idle && (hangMs !== undefined || quiet()), hangMs);
       if (t.type !== 'float32' || t.dims.length !== 2 || t.dims[0] !== n || t.dims[1] !== classes) {
         throw new Error(`model output '${outputName}' is ${t.type} [${t.dims.join(',')}], expected float32 [${n},${classes}]`);
       }
@@ -126,7 +148,8 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
     try {
       // Both sessions (the low-latency one, when there is one, serves lone requests).
       for (const idle of [false, true]) {
-        const smoke = await infer([new Float32Array(itemSize)], idle);
+        // The load's own watchdog is generous: a first run may page the model in on a busy machine.
+        const smoke = await infer([new Float32Array(itemSize)], idle, Math.max(opts.inferenceTimeoutMs, 30_000));
         if (!smoke.every(Number.isFinite)) throw new Error('non-finite logits on a zero input');
       }
     } catch (err) {
@@ -148,6 +171,9 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
       tensorPool,
       batcher: new Batcher({ itemSize, maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, infer, onRun: opts.onRun }),
       healthy: () => session.alive(),
+      status: () => session.status(),
+      inferenceWorker: () => session.worker(),
+      killInferenceWorker: () => session.kill(),
       dispose: () => session.release(),
     });
   } catch (err) {

@@ -61,16 +61,18 @@ export class ModelWatcher {
     const { source, holder, name, ref } = this.#o;
     const generation = await source.generation(name);
     const current = holder.current(ref);
-    // Nothing moved: keep what serves. Without a model (or with a broken one), retry every poll.
-    if (current?.healthy() && generation === this.#lastGeneration) return;
+    // Nothing moved: keep what serves (a model whose worker is restarting heals by itself). Without a model, or
+    // with one whose worker could not be restarted, retry every poll.
+    const usable = current !== undefined && current.status() !== 'failed';
+    if (usable && generation === this.#lastGeneration) return;
     this.#lastGeneration = generation;
     const resolved = await source.resolve(name, ref);
     if (!resolved) {
       if (!current) this.#fail(null, new Error(`model '${name}' has no version under '${ref}' yet`), 'resolve');
       return;
     }
-    if (current?.healthy() && resolved.version === current.version && resolved.sha256.toLowerCase() === current.sha256) return;
-    if (current && !current.healthy()) this.#o.log.error(`${ref}: ${name} v${current.version} stopped working (inference worker died); reloading`);
+    if (usable && resolved.version === current.version && resolved.sha256.toLowerCase() === current.sha256) return;
+    if (current && !usable) this.#o.log.error(`${ref}: ${name} v${current.version} stopped working (its inference worker could not be restarted); reloading it`);
     let model: LoadedModel;
     try {
       model = await this.#o.load(resolved);
@@ -85,10 +87,13 @@ export class ModelWatcher {
     }
     const previous = holder.install(ref, model);
     this.#lastFailure = '';
+    const sha = `sha256 ${model.sha256.slice(0, 12)}`;
     this.#o.log.info(
-      previous
-        ? `${ref}: swapped ${name} v${previous.version} -> v${model.version} (sha256 ${model.sha256.slice(0, 12)})`
-        : `${ref}: serving ${name} v${model.version} (sha256 ${model.sha256.slice(0, 12)})`,
+      !previous
+        ? `${ref}: loaded ${name} v${model.version} (${sha})`
+        : previous.version === model.version
+          ? `${ref}: reloaded ${name} v${model.version} (${sha}${previous.sha256 !== model.sha256 ? `, was ${previous.sha256.slice(0, 12)}` : ''})`
+          : `${ref}: swapped ${name} v${previous.version} -> v${model.version} (${sha})`,
     );
     this.#o.onInstalled?.(model, previous);
   }

@@ -33,10 +33,30 @@ export interface OrtSession {
    * Runs `inputs` (each `dims[1..]` floats) as one batch of `inputs.length`. Inputs outside the pool may be
    * detached afterwards (transferred to the worker). `idle`: nothing else is waiting (low-latency session).
    */
-  run(inputs: readonly Float32Array[], itemDims: readonly number[], idle?: boolean): Promise<SessionOutput>;
+  run(inputs: readonly Float32Array[], itemDims: readonly number[], idle?: boolean, hangMs?: number): Promise<SessionOutput>;
   release(): Promise<void>;
-  /** False once the session can no longer run (its worker died); the watcher then reloads the model. */
+  /** True while runs can be served (`status() === 'ok'`). */
   alive(): boolean;
+  /** `recovering`: the inference worker died or hung and is being restarted; `failed`: it could not be. */
+  status(): SessionStatus;
+  /** The inference worker thread (undefined on the main thread). */
+  worker(): Worker | undefined;
+  /**
+   * Makes the worker exit as a crash would (after the run in progress, if any; a no-op on the main thread). Not
+   * `worker().terminate()`: terminating a thread inside onnxruntime's synchronous native run aborts the process.
+   */
+  kill(): void;
+}
+
+export type SessionStatus = 'ok' | 'recovering' | 'failed';
+
+/** The model cannot run now (its worker died, hung or is restarting): the client should retry shortly (503). */
+export class InferenceUnavailableError extends Error {
+  readonly code = 'INFERENCE_UNAVAILABLE';
+  constructor(why: string) {
+    super(why);
+    this.name = 'InferenceUnavailableError';
+  }
 }
 
 export interface SessionThreads {
@@ -60,8 +80,14 @@ function optionsFor(threads: SessionThreads) {
   return { busy: sessionOptions(threads.busy, false), idle: threads.idle > threads.busy ? sessionOptions(threads.idle, true) : undefined };
 }
 
-export async function createSession(model: Uint8Array, threads: SessionThreads, where: InferenceThread, pool?: TensorPool): Promise<OrtSession> {
-  return where === 'worker' ? workerSession(model, threads, pool) : mainThreadSession(model, threads);
+export async function createSession(
+  model: Uint8Array,
+  threads: SessionThreads,
+  where: InferenceThread,
+  pool?: TensorPool,
+  supervision: WorkerSupervision = { hangMs: 10_000 },
+): Promise<OrtSession> {
+  return where === 'worker' ? workerSession(model, threads, pool, supervision) : mainThreadSession(model, threads);
 }
 
 async function mainThreadSession(model: Uint8Array, threads: SessionThreads): Promise<OrtSession> {
@@ -96,6 +122,9 @@ async function mainThreadSession(model: Uint8Array, threads: SessionThreads): Pr
       await idle?.release();
     },
     alive: () => true,
+    status: () => 'ok',
+    worker: () => undefined,
+    kill: () => {},
   };
 }
 
@@ -108,52 +137,126 @@ type WorkerReply =
 /** One input as sent to the worker: an offset into the shared pool, or the floats themselves. */
 type WorkerPart = { offset: number } | { data: Float32Array };
 
-async function workerSession(model: Uint8Array, threads: SessionThreads, pool: TensorPool | undefined): Promise<OrtSession> {
-  const copy = model.slice(); // transferred to the worker
+/** What a worker session does when its worker dies or hangs. */
+export interface WorkerSupervision {
+  /** A run that takes longer than this means a hung worker: it is terminated (and restarted). */
+  readonly hangMs: number;
+  /** Restart attempts in a row before giving up (the model is then `failed` and the watcher reloads it). */
+  readonly maxRestarts?: number;
+  /** Told about deaths and restarts (logging). */
+  readonly onEvent?: (message: string) => void;
+}
+
+interface Started {
+  readonly worker: Worker;
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+}
+
+function startWorker(model: Uint8Array, threads: SessionThreads, pool: TensorPool | undefined): Promise<Started> {
+  const copy = new Uint8Array(model); // a copy (Buffer#slice would be a view), transferred to the worker
   const worker = new Worker(new URL('./inference-worker.mjs', import.meta.url), {
     workerData: { model: copy.buffer, options: optionsFor(threads), pool: pool?.buffer },
     transferList: [copy.buffer],
     // Plain JS: no loader needed (and none inherited: the worker must not pay for tsx).
     execArgv: [],
   });
-  const pending = new Map<number, { resolve(o: SessionOutput): void; reject(e: Error): void }>();
-  let nextId = 0;
-  let dead: Error | undefined;
-  const fail = (err: Error) => {
-    dead ??= err;
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-
-  const names = await new Promise<{ inputNames: string[]; outputNames: string[] }>((resolve, reject) => {
+  return new Promise<Started>((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`inference worker exited (code ${code}) while loading the model`));
     worker.once('error', reject);
+    worker.once('exit', onExit);
     worker.once('message', (m: WorkerReply) => {
       worker.off('error', reject);
-      if (m.type === 'ready') resolve(m);
+      worker.off('exit', onExit);
+      if (m.type === 'ready') resolve({ worker, inputNames: m.inputNames, outputNames: m.outputNames });
       else reject(new Error(m.type === 'failed' ? m.message : `unexpected worker message ${m.type}`));
     });
   }).catch(async (err: unknown) => {
     await worker.terminate();
     throw err;
   });
+}
 
-  worker.on('message', (m: WorkerReply) => {
-    if (m.type !== 'result' && m.type !== 'error') return;
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (m.type === 'error') p.reject(new Error(m.message));
-    else p.resolve({ data: m.data, dims: m.dims, type: m.dtype });
-  });
-  worker.on('error', (err) => fail(err));
-  worker.on('exit', (code) => fail(new Error(`inference worker exited (code ${code})`)));
+/**
+ * A session whose worker heals itself: when the worker exits (an out-of-memory, an exception, a kill) or a run
+ * outlives `hangMs`, every pending run rejects at once with `InferenceUnavailableError`, the session reports
+ * `recovering` (so `/ready` says not-ready and new runs fail fast), and a new worker loads the same bytes. A hung
+ * worker is abandoned, not terminated (terminating a thread inside onnxruntime's native run aborts the whole
+ * process): it is asked to release itself and exits when its run returns; its late results are dropped.
+ */
+async function workerSession(model: Uint8Array, threads: SessionThreads, pool: TensorPool | undefined, sup: WorkerSupervision): Promise<OrtSession> {
+  const bytes = new Uint8Array(model); // a copy, kept for restarts
+  let current = await startWorker(bytes, threads, pool);
+  const names = { inputNames: current.inputNames, outputNames: current.outputNames };
   const [input, output] = [names.inputNames[0]!, names.outputNames[0]!];
+  const pending = new Map<number, { resolve(o: SessionOutput): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  let nextId = 0;
+  let status: SessionStatus = 'ok';
+  let released = false;
+  let restarts = 0;
+  const exited = new WeakSet<Worker>();
+  const abandoned = new WeakSet<Worker>();
+  const abandon = (w: Worker, why: string) => {
+    if (abandoned.has(w) || w !== current.worker || released) return;
+    abandoned.add(w);
+    status = 'recovering';
+    failPending(why);
+    sup.onEvent?.(`${why}: abandoning the worker (it exits when its run returns) and starting another`);
+    w.postMessage({ type: 'release' });
+    void restart();
+  };
+
+  const failPending = (why: string) => {
+    for (const p of pending.values()) clearTimeout(p.timer), p.reject(new InferenceUnavailableError(why));
+    pending.clear();
+  };
+  const attach = (w: Worker) => {
+    w.on('message', (m: WorkerReply) => {
+      if (m.type !== 'result' && m.type !== 'error') return;
+      if (abandoned.has(w)) return; // a late answer of a worker given up on: its requests were answered 503
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.type === 'error') p.reject(new Error(m.message));
+      else p.resolve({ data: m.data, dims: m.dims, type: m.dtype });
+    });
+    w.on('error', (err) => sup.onEvent?.(`inference worker error: ${err.message}`));
+    w.once('exit', (code) => {
+      exited.add(w);
+      if (released || w !== current.worker || abandoned.has(w)) return;
+      const why = `inference worker exited (code ${code})`;
+      status = 'recovering';
+      failPending(why);
+      sup.onEvent?.(`${why}; restarting it`);
+      void restart();
+    });
+  };
+  const restart = async (): Promise<void> => {
+    while (!released && restarts < (sup.maxRestarts ?? 5)) {
+      restarts++;
+      try {
+        const next = await startWorker(bytes, threads, pool);
+        if (released) return void next.worker.terminate();
+        current = next;
+        attach(next.worker);
+        status = 'ok';
+        sup.onEvent?.(`inference worker restarted (attempt ${restarts})`);
+        restarts = 0;
+        return;
+      } catch (err) {
+        sup.onEvent?.(`inference worker restart ${restarts} failed: ${err instanceof Error ? err.message : String(err)}`);
+        await new Promise((r) => setTimeout(r, 200 * restarts));
+      }
+    }
+    if (!released) status = 'failed';
+  };
+  attach(current.worker);
 
   return {
-    inputNames: names.inputNames,
-    outputNames: names.outputNames,
-    run(inputs, itemDims, idle) {
-      if (dead) return Promise.reject(dead);
+    ...names,
+    run(inputs, itemDims, idle, hangMs = sup.hangMs) {
+      if (status !== 'ok') return Promise.reject(new InferenceUnavailableError(status === 'recovering' ? 'the inference worker is restarting' : 'the inference worker could not be restarted'));
       const id = nextId++;
       const parts: WorkerPart[] = [];
       const transfer: ArrayBuffer[] = [];
@@ -166,18 +269,30 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
           if (x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && x.buffer instanceof ArrayBuffer) transfer.push(x.buffer);
         }
       }
+      const worker = current.worker;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        // A run that never answers is a hung worker: terminating it makes the exit handler fail and restart.
+        const timer = setTimeout(() => {
+          if (pending.has(id)) abandon(worker, `inference run ${id} took longer than ${hangMs} ms`);
+        }, hangMs);
+        pending.set(id, { resolve, reject, timer });
         worker.postMessage({ id, parts, itemDims, input, output, idle: idle === true }, transfer);
       });
     },
-    alive: () => dead === undefined,
+    alive: () => status === 'ok',
+    status: () => status,
+    worker: () => current.worker,
+    kill: () => current.worker.postMessage({ type: 'exit' }),
     async release() {
-      if (dead) return;
-      const exited = new Promise((r) => worker.once('exit', r));
+      if (released) return;
+      released = true;
+      failPending('the model was released');
+      const worker = current.worker;
+      if (exited.has(worker)) return; // died and could not be restarted: nothing left to release
+      const gone = new Promise((r) => worker.once('exit', r));
       worker.postMessage({ type: 'release' });
       const timer = setTimeout(() => void worker.terminate(), 5000);
-      await exited;
+      await gone;
       clearTimeout(timer);
     },
   };

@@ -13,6 +13,8 @@ export interface PredictionSink {
   close(): Promise<void>;
   /** Rows waiting to be written (exported as the `prediction_log_queue_length` gauge), when the sink can tell. */
   readonly pending?: number;
+  /** Rows lost after failed writes (a locked store, a full disk): `prediction_log_dropped_rows`, never silent. */
+  readonly dropped?: number;
 }
 
 /** A sink that drops everything (no logging configured). */

@@ -2,10 +2,12 @@
  * One prediction, from uploaded bytes to top-k: check the bytes, lease the model, decode and normalise with the
  * training code (`ml/preprocess`, so there is no train/serve skew), queue the tensor on the model's batcher, log.
  */
-import { decodeForViews, imageStats, toTensor, type PreprocessSpec } from '../ml/preprocess/index.ts';
+import { decodeForViews, imageStats, toTensor, type DecodeOptions, type PreprocessSpec, type RawImage } from '../ml/preprocess/index.ts';
 import { sha256 } from '../runner/hash.ts';
+import type { Deadline } from './deadline.ts';
 import { HttpError } from './errors.ts';
-import { inspectImage } from './image-check.ts';
+import { inspectImage, type PixelLimits } from './image-check.ts';
+import { InferenceUnavailableError } from './ort-session.ts';
 import type { ServerLogger } from './logger.ts';
 import type { ModelHolder } from './model-holder.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -31,7 +33,7 @@ export interface PredictorDeps {
   /** The alias routed to (the holder's slot). */
   readonly alias: string;
   readonly topK: number;
-  readonly maxPixels: number;
+  readonly limits: PixelLimits;
   readonly metrics: ServerMetrics;
   readonly sink: PredictionSink;
   readonly log: ServerLogger;
@@ -61,9 +63,23 @@ export function topK(logits: Float32Array, k: number, labels: readonly string[])
  * The server's path from bytes to tensor (into `out` when given, e.g. a pool slot), exported so a test can prove
  * it equals `preprocess()`.
  */
-export async function serverTensor(bytes: Buffer, spec: PreprocessSpec, out?: Float32Array) {
-  const raw = await decodeForViews(bytes, spec);
+export async function serverTensor(bytes: Buffer, spec: PreprocessSpec, out?: Float32Array, decode?: DecodeOptions): Promise<{ raw: RawImage; tensor: Float32Array }> {
+  const raw = await decodeForViews(bytes, spec, decode);
   return { raw, tensor: toTensor(raw, spec, undefined, out) };
+}
+
+/** A request's limits in time and what must outlive its answer. */
+export interface RequestWork {
+  readonly deadline: Deadline;
+  /** Memory in use by `work` (the upload, a tensor slot) stays reserved until it settles, even after the answer. */
+  hold(work: Promise<unknown>): void;
+}
+
+function unavailable(err: unknown): never {
+  if (err instanceof InferenceUnavailableError) {
+    throw new HttpError(503, 'INFERENCE_UNAVAILABLE', `${err.message}; retry shortly`, { cause: err, headers: { 'Retry-After': '1' } });
+  }
+  throw err;
 }
 
 export class Predictor {
@@ -83,33 +99,46 @@ export class Predictor {
   }
 
   /** Throws HttpError for anything wrong with the input or the service state; `startedAt` is performance.now(). */
-  async predict(bytes: Buffer, requestId: string, startedAt: number): Promise<PredictionResult> {
+  async predict(bytes: Buffer, requestId: string, startedAt: number, work: RequestWork): Promise<PredictionResult> {
     const { holder, alias, metrics } = this.#d;
+    const { deadline } = work;
     if (bytes.length === 0) throw new HttpError(400, 'EMPTY_FILE', "the field 'file' is empty");
-    const header = await inspectImage(bytes, this.#d.maxPixels);
+    const header = await inspectImage(bytes, this.#d.limits);
     // Lease after the cheap checks, then keep the same model (and its preprocessing) to the end.
     const lease = holder.acquire(alias);
     if (!lease) throw notReady(alias);
     try {
       const model = lease.model;
+      if (!model.healthy()) unavailable(new InferenceUnavailableError('the inference worker is restarting'));
       // Tell the batcher this input is coming, so a run about to start can wait briefly and take it along.
       const announcement = model.batcher.announce();
       const imageSha256 = sha256(bytes);
       let logits: Float32Array;
       let stats: ReturnType<typeof imageStats>;
       const slot = model.tensorPool.acquire();
+      const inUse: Promise<unknown>[] = [];
       try {
-        const prepared = await serverTensor(bytes, model.spec, slot?.view).catch((err: unknown) => {
-          const why = err instanceof Error ? err.message : String(err);
-          throw new HttpError(422, 'IMAGE_CORRUPT', `the ${header.format.toUpperCase()} image cannot be decoded: ${why}`, { cause: err });
-        });
-        const inference = model.batcher.run(prepared.tensor, announcement);
+        // libvips abandons the decode itself past the deadline (whole seconds): the race below answers on time.
+        const decoding = serverTensor(bytes, model.spec, slot?.view, { size: header, timeoutSeconds: deadline.remaining() / 1000 });
+        inUse.push(decoding);
+        const prepared = await deadline.race(
+          decoding.catch((err: unknown) => {
+            const why = err instanceof Error ? err.message : String(err);
+            throw new HttpError(422, 'IMAGE_CORRUPT', `the ${header.format.toUpperCase()} image cannot be decoded: ${why}`, { cause: err });
+          }),
+        );
+        // Leaves the batcher's queue if the deadline passes before its run starts.
+        const inference = model.batcher.run(prepared.tensor, announcement, deadline.signal);
+        inUse.push(inference);
         // Drift statistics are computed while the model runs (they only feed the log).
-        stats = imageStats(prepared.raw);
-        logits = await inference;
+        stats = imageStats(prepared.raw, 2);
+        logits = await deadline.race(inference).catch(unavailable);
       } finally {
         announcement.withdraw();
-        slot?.release();
+        // The slot is reused only once nothing can still write (a late decode) or read (a running batch) it.
+        const settled = Promise.allSettled(inUse);
+        work.hold(settled);
+        if (slot) void settled.then(() => slot.release());
       }
       const predictions = topK(logits, Math.min(this.#d.topK, model.labels.length), model.labels);
       const latency_ms = Math.round((performance.now() - startedAt) * 100) / 100;
@@ -134,6 +163,7 @@ export class Predictor {
   }
 }
 
+/** 503 while no model is loaded. */
 export function notReady(alias: string): HttpError {
   return new HttpError(503, 'MODEL_NOT_READY', `no model is loaded for '${alias}' yet; retry shortly (GET /ready)`, { headers: { 'Retry-After': '1' } });
 }

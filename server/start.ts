@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type ServeApp } from './app.ts';
+import { resolveServeOptions } from './config.ts';
 import { consoleLogger } from './logger.ts';
 
 export interface StartOptions extends AppDeps {
@@ -19,6 +20,11 @@ export interface StartOptions extends AppDeps {
   readonly exitOnSignal?: boolean;
   /** Wait for the first model before resolving (else `/ready` says when). Default false. */
   readonly waitForModel?: boolean;
+  /**
+   * Called once, when the server listens *and* its first model is loaded (now or later): the moment to say
+   * "serving". Never called when listening failed.
+   */
+  readonly onServing?: (info: { url: string; modelName: string; alias: string; version: number }) => void;
 }
 
 export interface RunningServer {
@@ -33,23 +39,45 @@ export interface RunningServer {
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.logger ?? consoleLogger();
-  const serve = createApp({ ...opts, logger: log });
-  const server = http.createServer(serve.app.callback());
-  // Slow or stalled clients must not hold sockets (and upload buffers) forever.
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
-  server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const options = resolveServeOptions(opts);
+  const server = http.createServer({
+    // Slow or stalled clients must not hold sockets (and upload buffers) forever: the header, then the whole
+    // request, must arrive in time (the body's idle time is bounded in upload.ts). 16 KB of headers at most (431).
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    maxHeaderSize: 16 * 1024,
+    // Node checks both timeouts on this tick (default 30 s, far coarser than the timeouts themselves).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, options.headersTimeoutMs / 4)),
   });
+  server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
+  server.maxHeadersCount = 100;
+
+  // Listen before building the app: a port in use fails here, before any model is loaded or anything logged.
+  const host0 = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const hint = err.code === 'EADDRINUSE' ? `: port ${opts.port} on ${host0} is in use (another server?); pick another with --port or stop it` : '';
+      reject(new Error(`serve: cannot listen on ${host0}:${opts.port}${hint} (${err.code ?? err.message})`, { cause: err }));
+    });
+    server.listen(opts.port, host0, () => resolve());
+  });
+  const serve = createApp({ ...opts, logger: log });
+  server.on('request', serve.app.callback());
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  if (opts.onServing) {
+    const onServing = opts.onServing;
+    void serve.loaded.then(async () => {
+      // The first model may arrive later (nothing registered yet): tell once, when it does.
+      while (!serve.holder.current(options.alias)) {
+        if (closing) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const m = serve.holder.current(options.alias)!;
+      if (!closing) onServing({ url, modelName: m.name, alias: options.alias, version: m.version });
+    });
+  }
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));

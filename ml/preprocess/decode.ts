@@ -1,8 +1,12 @@
 /**
  * Decoding with sharp: any photo -> upright, 8-bit, 3-channel sRGB, shorter side resized to `spec.resize`.
- * Every view (centre, flip, random crops) is cut from this one decoded image in JS (see tensor.ts).
+ * Every view (centre, flip, random crops) is cut from this one decoded image in JS (see tensor.ts). What is decoded
+ * and at which size is planned from the header first (plan.ts), so the work is bounded by what the input is.
  */
-import sharp, { type OutputInfo } from 'sharp';
+import fs from 'node:fs/promises';
+import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
+import { iccBytes, readHeaderSize, sniffImage } from './header.ts';
+import { decodePlan } from './plan.ts';
 import type { PreprocessSpec } from './spec.ts';
 
 /** A decoded, resized image: interleaved RGB, 8 bits per channel, row-major (HWC). */
@@ -12,40 +16,88 @@ export interface RawImage {
   readonly data: Uint8Array;
 }
 
-/** Thrown when the input is not an image sharp can decode (the server maps it to 415). */
+/** Thrown when the input is not an image sharp can decode (the server maps it to 415/422). */
 export class ImageDecodeError extends Error {
   readonly code = 'IMAGE_DECODE';
+  /** libvips gave up because the decode ran past its `timeoutSeconds`. */
+  readonly timedOut: boolean;
   constructor(what: string, cause: unknown) {
-    super(`cannot decode image ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const message = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot decode image ${what}: ${message}`, { cause });
     this.name = 'ImageDecodeError';
+    this.timedOut = /timeout/i.test(message);
   }
+}
+
+export interface DecodeOptions {
+  /** The upright source size when the caller already read the header (the server does); else read here. */
+  readonly size?: { readonly width: number; readonly height: number };
+  /**
+   * libvips abandons the decode after this many whole seconds (sharp's `timeout`, >= 1): the real stop behind a
+   * request deadline. Default: none.
+   */
+  readonly timeoutSeconds?: number;
+  /** Refuse sources with more pixels (libvips' `limitInputPixels`). Default sharp's, 0x3FFF x 0x3FFF. */
+  readonly limitInputPixels?: number;
+  /** An embedded ICC profile larger than this is ignored (decoded as sRGB). Default 1 MiB; real ones are < 1 MiB. */
+  readonly maxIccBytes?: number;
+}
+
+export const DEFAULT_MAX_ICC_BYTES = 1024 * 1024;
+
+/** Upright size from the header bytes, or sharp's header parser for unusual structures. */
+async function uprightSize(bytes: Buffer): Promise<{ width: number; height: number }> {
+  const format = sniffImage(bytes);
+  const h = format && readHeaderSize(bytes, format);
+  if (h) return h.orientation >= 5 ? { width: h.height, height: h.width } : { width: h.width, height: h.height };
+  const meta = await sharp(bytes).metadata();
+  const w = meta.autoOrient?.width ?? meta.width;
+  const hh = meta.autoOrient?.height ?? meta.height;
+  if (!w || !hh) throw new Error('the header has no dimensions');
+  return { width: w, height: hh };
 }
 
 /**
  * Decodes and resizes once. EXIF orientation is applied; alpha is flattened on white (a transparent product shot
- * reads as "on a white plate", not "on black"); grayscale, CMYK and 16-bit inputs become 8-bit sRGB.
+ * reads as "on a white plate", not "on black"); grayscale, CMYK and 16-bit inputs become 8-bit sRGB. Only the
+ * first frame of an animated image is read. Ordinary photos take exactly the path they always took (whole image,
+ * shorter side -> resize, no shrink-on-load); see plan.ts for the rest.
  */
-export async function decodeForViews(input: Buffer | Uint8Array | string, spec: PreprocessSpec): Promise<RawImage> {
+export async function decodeForViews(input: Buffer | Uint8Array | string, spec: PreprocessSpec, opts: DecodeOptions = {}): Promise<RawImage> {
+  const what = typeof input === 'string' ? input : `(${input.length} bytes)`;
   let out: { data: Buffer; info: OutputInfo };
   try {
-    out = await sharp(input, {
+    const bytes = typeof input === 'string' ? await fs.readFile(input) : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    const size = opts.size ?? (await uprightSize(bytes));
+    const plan = decodePlan(size.width, size.height, spec);
+    const format = sniffImage(bytes);
+    const options: SharpOptions = {
       autoOrient: true,
       // Accept photos with recoverable warnings (Food-101 has a few); reject real corruption.
       failOn: 'error',
       sequentialRead: true,
-    })
-      .flatten({ background: { r: 255, g: 255, b: 255 } })
-      .toColourspace('srgb')
+      // First frame only: an animated WebP/PNG is judged by its first picture, and costs one picture.
+      pages: 1,
+      animated: false,
+      ignoreIcc: format !== undefined && iccBytes(bytes, format) > (opts.maxIccBytes ?? DEFAULT_MAX_ICC_BYTES),
+    };
+    if (opts.limitInputPixels !== undefined) options.limitInputPixels = opts.limitInputPixels;
+    let img = sharp(bytes, options);
+    if (opts.timeoutSeconds !== undefined) img = img.timeout({ seconds: Math.max(1, Math.ceil(opts.timeoutSeconds)) });
+    img = img.flatten({ background: { r: 255, g: 255, b: 255 } }).toColourspace('srgb');
+    if (plan.extract) {
+      // extract before resize = in source coordinates: only the window is ever resized.
+      img = img.extract(plan.extract).resize(plan.resizeTo!.width, plan.resizeTo!.height, { fit: 'fill', kernel: spec.kernel, fastShrinkOnLoad: false });
+    } else {
       // 'outside' = the shorter side becomes spec.resize, the longer one follows the aspect ratio.
-      .resize(spec.resize, spec.resize, { fit: 'outside', kernel: spec.kernel, fastShrinkOnLoad: false })
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+      img = img.resize(spec.resize, spec.resize, { fit: 'outside', kernel: spec.kernel, fastShrinkOnLoad: plan.shrinkOnLoad });
+    }
+    out = await img.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new ImageDecodeError(typeof input === 'string' ? input : `(${input.length} bytes)`, err);
+    throw new ImageDecodeError(what, err);
   }
   const { width, height, channels } = out.info;
-  if (channels !== 3) throw new ImageDecodeError(typeof input === 'string' ? input : '(buffer)', new Error(`expected 3 channels after conversion, got ${channels}`));
+  if (channels !== 3) throw new ImageDecodeError(what, new Error(`expected 3 channels after conversion, got ${channels}`));
   return { width, height, data: out.data };
 }
 

@@ -8,7 +8,9 @@ import type { PreprocessSpec, ViewsSpec } from './spec.ts';
 import { normalisationTables, toTensor, viewBox } from './tensor.ts';
 import { viewNames } from './spec.ts';
 
-export { configureSharp, decodeForViews, ImageDecodeError, type RawImage } from './decode.ts';
+export { configureSharp, decodeForViews, DEFAULT_MAX_ICC_BYTES, ImageDecodeError, type DecodeOptions, type RawImage } from './decode.ts';
+export { iccBytes, readHeaderSize, sniffImage, type HeaderSize, type ImageFormat } from './header.ts';
+export { decodePlan, MAX_WINDOW_ASPECT, SHRINK_ON_LOAD_FACTOR, type DecodePlan } from './plan.ts';
 export { centerBox, imageStats, normalisationTables, toTensor, viewBox, type CropBox } from './tensor.ts';
 export * from './spec.ts';
 export { decoderVersion, preprocessingId } from './id.ts';

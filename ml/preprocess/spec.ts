@@ -8,7 +8,9 @@ import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
  * Bump when `preprocess()` changes what it produces for the same spec (decoding, colour handling, rounding, the
  * crop PRNG): every cached feature vector computed by the old code then becomes a different feature space.
  */
-export const PREPROCESS_CODE_VERSION = 1;
+export const PREPROCESS_CODE_VERSION = 2;
+// 2: sources more extreme than 4:1 are cut to their centre before resizing (plan.ts), sources >= 4x resize on the
+//    shorter side shrink while decoding, only the first frame of animations is read. Ordinary photos: unchanged.
 
 /** sharp's resize kernels (`sharp.kernel`). */
 export const RESIZE_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3', 'mks2013', 'mks2021'] as const;

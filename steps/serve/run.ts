@@ -1,5 +1,6 @@
 /** The `serve` stage's work (loaded only when the stage runs, so validating a pipeline stays fast). */
 import type { StepContext } from '../../runner/context.ts';
+import { configureSharp } from '../../ml/preprocess/index.ts';
 import { startServer } from '../../server/index.ts';
 import { createBatchedWriter } from '../../stores/batched-writer.ts';
 import type { ServeParams } from './index.ts';
@@ -7,11 +8,15 @@ import { artifactCache, registrySource } from './registry-source.ts';
 
 export async function runServe(ctx: StepContext, p: ServeParams) {
   const log = ctx.log;
+  // This process is now a server: every upload is a new image, so libvips' operation cache only costs memory,
+  // and parallelism comes from requests in flight (one libvips thread per image).
+  configureSharp({ concurrency: 1, cache: false });
   const predictionLog = createBatchedWriter(ctx.stores.predictions, {
     maxRows: 256,
     maxDelayMs: 500,
     maxQueued: 20_000,
-    onError: (err, rows) => log.error(`prediction log: ${rows.length} rows dropped: ${(err as Error).message}`),
+    // Rows of a failed write are lost: say how many (also prediction_log_dropped_rows in /metrics).
+    onError: (err, dropped) => log.error(`prediction log: ${(err as Error).message}; ${dropped.length} rows dropped (${predictionLog.dropped} since start)`),
     onOverflow: (dropped) => log.warn(`prediction log: the store is not keeping up, rows are being dropped (${dropped} so far)`),
   });
   const server = await startServer({
@@ -22,6 +27,15 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     topK: p.top_k,
     maxBodyBytes: Math.round(p.max_body_mb * 1024 * 1024),
     maxPixels: Math.round(p.max_megapixels * 1e6),
+    maxFullDecodePixels: Math.round(p.max_full_decode_megapixels * 1e6),
+    deadlineMs: p.deadline_ms,
+    uploadBudgetBytes: Math.round(p.upload_budget_mb * 1024 * 1024),
+    uploadStallMs: p.upload_stall_ms,
+    bodyIdleTimeoutMs: p.body_idle_timeout_ms,
+    headersTimeoutMs: p.headers_timeout_ms,
+    requestTimeoutMs: p.request_timeout_ms,
+    inferenceTimeoutMs: p.inference_timeout_ms,
+    maxInFlight: p.max_in_flight,
     maxBatch: p.max_batch,
     maxWaitMs: p.max_wait_ms,
     pollMs: p.poll_ms,
@@ -30,8 +44,11 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.
     handleSignals: false,
+    // Said once, when the model is loaded, not when the port opens (GET /ready tells the same to machines).
+    onServing: ({ url, modelName, alias, version }) =>
+      log.success(`serving ${modelName}@${alias} (v${version}) on ${url} (POST /predict, GET /health /ready /models /metrics /openapi.json)`),
   });
-  log.success(`serving ${p.model}@${p.alias} on ${server.url} (POST /predict, GET /health /ready /models /metrics /openapi.json)`);
+  log.info(`listening on ${server.url}; loading ${p.model}@${p.alias}`);
   const stop = (): void => void server.close();
   ctx.signal.addEventListener('abort', stop, { once: true });
   await server.closed;

@@ -153,3 +153,33 @@ test('a model file replaced behind the registry\'s back is refused at load', asy
   const ready = await getJson(`${srv.url}/ready`);
   assert.match(ready.error.message, /sha256/);
 });
+
+test('the swap log names what happened: loaded, swapped v1 -> v2, and reloaded (never "swapped v1 -> v1")', async (t) => {
+  const dir = tempDir(t);
+  const v1 = tinyVersion(path.join(dir, 'v1'), 1, LABELS, 0);
+  const v2 = tinyVersion(path.join(dir, 'v2'), 2, LABELS, 1);
+  const source = staticModelSource('food101', [v1, v2], { champion: 1 });
+  const srv = await startTestApp(t, { source });
+  source.setAlias('champion', 2);
+  await srv.serve.checkModels();
+  // Version 1 again, but its file was rebuilt (another sha256): a reload of the same version number.
+  const v1b = tinyVersion(path.join(dir, 'v1b'), 1, LABELS, 2);
+  source.addVersion(v1b);
+  source.setAlias('champion', 1);
+  await srv.serve.checkModels();
+  source.setAlias('champion', 1);
+  await srv.serve.checkModels();
+  const swaps = srv.logs.filter((l) => /champion: (loaded|swapped|reloaded)/.test(l));
+  assert.deepEqual(
+    swaps.map((l) => l.replace(/ \(sha256.*$/, '')),
+    ['info champion: loaded food101 v1', 'info champion: swapped food101 v1 -> v2', 'info champion: swapped food101 v2 -> v1'],
+  );
+  // Same version, other bytes, while v1 serves: reloaded, naming both hashes.
+  const v1c = tinyVersion(path.join(dir, 'v1c'), 1, LABELS, 1);
+  source.addVersion(v1c);
+  source.setAlias('champion', 1);
+  await srv.serve.checkModels();
+  const last = srv.logs.filter((l) => /champion: (loaded|swapped|reloaded)/.test(l)).at(-1)!;
+  assert.match(last, /^info champion: reloaded food101 v1 \(sha256 [0-9a-f]{12}, was [0-9a-f]{12}\)$/);
+  assert.ok(!srv.logs.some((l) => /swapped \S+ v(\d+) -> v\1\b/.test(l)), srv.logs.join('\n'));
+});

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { sniffImage } from '../../server/image-check.ts';
-import { readHeaderSize } from '../../server/image-header.ts';
+import { readHeaderSize } from '../../ml/preprocess/header.ts';
 import { miniDataDir } from '../helpers/paths.ts';
 
 async function agree(name: string, buf: Buffer) {
@@ -18,7 +18,8 @@ async function agree(name: string, buf: Buffer) {
   const mine = readHeaderSize(buf, format);
   const meta = await sharp(buf).metadata();
   assert.ok(mine, `${name}: header not read`);
-  assert.deepEqual(mine, { width: meta.width, height: meta.height, orientation: meta.orientation ?? 1 }, name);
+  assert.deepEqual({ width: mine.width, height: mine.height, orientation: mine.orientation }, { width: meta.width, height: meta.height, orientation: meta.orientation ?? 1 }, name);
+  assert.equal(mine.progressive === true, meta.isProgressive, `${name}: progressive`);
 }
 
 test('every Food-101 photo: same size as sharp reads', async () => {

@@ -210,8 +210,12 @@ describe('preprocess', () => {
     half.fill(255, 0, 24);
     const s = imageStats({ width: 4, height: 4, data: half });
     assert.ok(Math.abs(s.meanBrightness - 0.5) < 1e-9 && Math.abs(s.contrast - 0.5) < 1e-9);
-    const real = imageStats(await decodeForViews(photo('pizza'), spec));
+    const decoded = await decodeForViews(photo('pizza'), spec);
+    const real = imageStats(decoded);
     assert.ok(real.meanBrightness > 0.05 && real.meanBrightness < 0.95 && real.contrast > 0.02);
+    // Sampling every 2nd row and column (what the server does) gives the same statistics.
+    const sampled = imageStats(decoded, 2);
+    assert.ok(Math.abs(sampled.meanBrightness - real.meanBrightness) < 5e-3 && Math.abs(sampled.contrast - real.contrast) < 5e-3);
   });
 });
 

@@ -40,11 +40,14 @@ function run(label: string): { label: string; seconds: number; peakMb: number; s
 
 try {
   const cold = run(`cold store, --until ${values.until}`);
+  const summaryFile = path.join(tmp, 'outputs', 'metrics', 'summary.json');
+  const winner = fs.existsSync(summaryFile) ? (JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { winner?: { architecture: string; combination: string; test: { accuracy: number; macro_f1: number } } }).winner : undefined;
   const warm = run(`nothing changed, --until ${values.until}`);
   console.log(`store: ${values.store ? `PostgreSQL (schema ${schema})` : 'SQLite'}`);
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('| run | wall time (s) | peak RSS (MB) |\n| --- | ---: | ---: |');
   for (const r of [cold, warm]) console.log(`| ${r.label} | ${r.seconds.toFixed(1)} | ${r.peakMb.toFixed(0)} |`);
+  if (winner) console.log(`\nwinner: ${winner.architecture} ${winner.combination}, test accuracy ${winner.test.accuracy}, macro-F1 ${winner.test.macro_f1}`);
   console.log(`\ncold run stages:\n${cold.summary}`);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });

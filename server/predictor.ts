@@ -112,7 +112,7 @@ export class Predictor {
       if (!model.healthy()) unavailable(new InferenceUnavailableError('the inference worker is restarting'));
       // Tell the batcher this input is coming, so a run about to start can wait briefly and take it along.
       const announcement = model.batcher.announce();
-      const imageSha256 = sha256(bytes);
+      let imageSha256 = '';
       let logits: Float32Array;
       let stats: ReturnType<typeof imageStats>;
       const slot = model.tensorPool.acquire();
@@ -121,6 +121,8 @@ export class Predictor {
         // libvips abandons the decode itself past the deadline (whole seconds): the race below answers on time.
         const decoding = serverTensor(bytes, model.spec, slot?.view, { size: header, timeoutSeconds: deadline.remaining() / 1000 });
         inUse.push(decoding);
+        // Hashed while libvips decodes on the thread pool: off the lone request's critical path.
+        imageSha256 = sha256(bytes);
         const prepared = await deadline.race(
           decoding.catch((err: unknown) => {
             const why = err instanceof Error ? err.message : String(err);

@@ -15,7 +15,8 @@ import { after, test } from 'node:test';
 import { repoRoot } from '../helpers/paths.ts';
 
 const nginx = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
-const skip = nginx.status === 0 ? false : 'nginx is not installed (apt-get install nginx): the balancer cannot start';
+// CI installs nginx (.ci/run), so there a missing nginx fails the test instead of skipping it.
+const skip = nginx.status === 0 || process.env.CI ? false : 'nginx is not installed (apt-get install nginx): the balancer cannot start';
 const tiny = path.join(repoRoot, 'tests', 'platform', 'support', 'tiny-backend.mjs');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];

@@ -17,7 +17,7 @@ import { ResourcePools } from './pools.ts';
 import { createProgress } from './progress.ts';
 import { shardOf } from './shard-key.ts';
 import { StageKeyMemo } from './stage-key-memo.ts';
-import { StageStates, type StageState } from './stage-state.ts';
+import { shardStateName, StageStates, type StageState } from './stage-state.ts';
 import type { EngineServices } from './services.ts';
 import type { InputsContext, SectionDefinition } from './step.ts';
 import { WorkdirGuard } from './workdir-lock.ts';
@@ -75,7 +75,7 @@ export class Engine {
     return this.#memo.key(stage.name, async () => {
       const upstream: Record<string, unknown> = {};
       for (const [need, provider] of Object.entries(stage.needs)) {
-        const state = this.states.read(provider);
+        const state = this.states.readCombined(provider);
         if (!state) return undefined;
         upstream[need] = StageStates.contentHash(state);
       }
@@ -99,7 +99,8 @@ export class Engine {
       if (s.kind !== 'cached') return { kind: 'pending', reason: `after ${provider}` };
     }
     const key = await this.key(stage);
-    const state = this.states.read(stage.name);
+    const shard = shardOf(stage, this.#shard);
+    const state = shard ? this.states.read(shardStateName(stage.name, shard)) : this.states.readCombined(stage.name);
     if (!state) return { kind: 'pending', reason: 'never ran' };
     if (state.key !== key) return { kind: 'pending', reason: state.shard ? `its last run did shard ${state.shard} only` : 'inputs or params changed' };
     if (!StageStates.outputsExist(state)) return { kind: 'pending', reason: 'outputs missing' };
@@ -110,12 +111,23 @@ export class Engine {
   async run(selection: Selection, options: RunOptions, signal: AbortSignal): Promise<StageOutcome[]> {
     this.#shard = options.shard;
     this.#memo.clear();
-    const guard = new WorkdirGuard(this.config.workdir, (m) => this.log.warn(m));
+    const guard = new WorkdirGuard(this.config.workdir, (m) => this.log.warn(m), this.#shardScope(selection, options));
     try {
       return await this.#runStages(selection, options, signal, guard);
     } finally {
       guard.release();
     }
+  }
+
+  /**
+   * `train@0of3` when this run does one shard of shardable stages only (`--only train --shard 0/3`): such runs
+   * take a lock of their own, so shard processes share a workdir; any other run locks the whole workdir.
+   */
+  #shardScope(selection: Selection, options: RunOptions): string | undefined {
+    if (!options.shard) return undefined;
+    const cached = selectStages(this.config, selection).filter((s) => s.step.cache !== false);
+    if (!cached.length || !cached.every((s) => s.step.shardable)) return undefined;
+    return shardStateName(cached.map((s) => s.name).join('+'), `${options.shard.index}/${options.shard.count}`);
   }
 
   async #runStages(selection: Selection, options: RunOptions, signal: AbortSignal, guard: WorkdirGuard): Promise<StageOutcome[]> {
@@ -129,8 +141,11 @@ export class Engine {
       if (signal.aborted) throw new InterruptedError();
       for (const provider of Object.values(stage.needs)) {
         if (selectedNames.has(provider)) continue;
-        const s = await this.status(this.config.stages.find((x) => x.name === provider)!);
-        if (s.kind !== 'cached') {
+        const upstream = this.config.stages.find((x) => x.name === provider)!;
+        const s = await this.status(upstream);
+        // Shards of a stage done (maybe in other workdirs): the downstream step checks the store for the rest.
+        const sharded = upstream.step.shardable && this.states.readCombined(provider)?.shard !== undefined;
+        if (s.kind !== 'cached' && !sharded) {
           throw new MissingInputError(
             `stage '${stage.name}' needs the result of stage '${provider}', which is not up to date (${s.kind === 'pending' ? s.reason : s.kind}); ` +
               `run \`pipeline run ${path.relative(process.cwd(), this.config.file)} --until ${provider}\` first, or include it in --from/--only`,
@@ -147,7 +162,8 @@ export class Engine {
     const log = this.log.child(stage.name);
     const cacheable = stage.step.cache !== false;
     const key = cacheable ? await this.key(stage) : undefined;
-    const previous = this.states.read(stage.name);
+    const shard = shardOf(stage, options.shard);
+    const previous = shard ? this.states.read(shardStateName(stage.name, shard)) : this.states.read(stage.name);
     if (cacheable && !options.force && previous && previous.key === key && StageStates.outputsExist(previous)) {
       log.success(`cached (finished ${previous.finishedAt}, key ${previous.key.slice(0, 12)})`);
       return { stage: stage.name, status: 'cached', seconds: 0 };
@@ -173,7 +189,7 @@ export class Engine {
         key,
         result: result.result ?? null,
         contentHash: hashValue(result.content ?? result.result ?? null),
-        shard: shardOf(stage, options.shard),
+        shard,
         outputs: [...(result.outputs ?? [])],
         finishedAt: new Date().toISOString(),
         seconds,
@@ -208,7 +224,7 @@ export class Engine {
       input: <R>(step: string): R => {
         const provider = stage.needs[step];
         if (!provider) throw new Error(`step '${stage.step.name}' reads the result of '${step}' without listing it in its 'needs'`);
-        const state = this.states.read(provider);
+        const state = this.states.readCombined(provider);
         if (!state) throw new MissingInputError(`stage '${provider}' has no recorded result`);
         return state.result as R;
       },

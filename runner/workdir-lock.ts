@@ -4,6 +4,11 @@
  * (atomic on one filesystem, NFS included since v3) that names its holder (pid, host, since when, command). The
  * holder touches it every few seconds (heartbeat), so a lock left by a crash is recognised as stale: at once when
  * its pid is dead on this host, after `staleMs` without a heartbeat otherwise (another host, or a reused pid).
+ *
+ * A run that does one shard of a shardable stage (`--only train --shard 0/3`) takes a scoped lock instead
+ * (`.pipeline.lock.train@0of3`): shard processes share a workdir, the same shard twice does not, and a
+ * whole-workdir run and shard runs exclude each other (each side checks the other's live locks after taking its
+ * own, so when two race, at least one gives up: never both run).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +32,8 @@ export interface LockOptions {
   /** A lock whose file was not touched for this long is stale. Default 60 s. */
   readonly staleMs?: number;
   readonly command?: string;
+  /** A scoped lock (`train@0of3`): file `.pipeline.lock.<scope>`. */
+  readonly scope?: string;
 }
 
 export interface WorkdirLock {
@@ -87,7 +94,7 @@ function isStale(h: { holder: LockHolder; mtimeMs: number }, staleMs: number): b
  * only one contender can win it) and the lock taken again.
  */
 export function acquireWorkdirLock(workdir: string, opts: LockOptions = {}): WorkdirLock {
-  const file = path.join(workdir, LOCK_FILE);
+  const file = path.join(workdir, opts.scope ? `${LOCK_FILE}.${opts.scope}` : LOCK_FILE);
   const staleMs = opts.staleMs ?? 60_000;
   const me: LockHolder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: opts.command ?? `pipeline ${process.argv.slice(2).join(' ')}` };
   fs.mkdirSync(workdir, { recursive: true });
@@ -131,6 +138,25 @@ export function acquireWorkdirLock(workdir: string, opts: LockOptions = {}): Wor
   throw new WorkdirBusyError(file, last?.holder ?? { pid: NaN, host: '?', since: '?', command: '?' });
 }
 
+/**
+ * The live holders of locks in `workdir` that conflict with a lock of `scope` (undefined: the whole workdir):
+ * every scoped lock for a whole-workdir run, the whole-workdir lock for a scoped one. Stale ones are ignored.
+ */
+export function conflictingHolders(workdir: string, scope: string | undefined, staleMs = 60_000): { file: string; holder: LockHolder }[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(workdir);
+  } catch {
+    return [];
+  }
+  const wanted = scope ? names.filter((n) => n === LOCK_FILE) : names.filter((n) => n.startsWith(`${LOCK_FILE}.`) && !n.includes('.stale-'));
+  return wanted.flatMap((n) => {
+    const file = path.join(workdir, n);
+    const h = readHolder(file);
+    return h && !isStale(h, staleMs) ? [{ file, holder: h.holder }] : [];
+  });
+}
+
 function held(file: string, me: LockHolder, heartbeatMs: number, recovered: LockHolder | undefined): WorkdirLock {
   const timer = setInterval(() => {
     const now = new Date();
@@ -164,9 +190,13 @@ export class WorkdirGuard {
   readonly #warn: (message: string) => void;
   #lock: WorkdirLock | undefined;
 
-  constructor(workdir: string, warn: (message: string) => void) {
+  readonly #scope: string | undefined;
+
+  /** `scope`: this run does one shard only (`train@0of3`, see acquireWorkdirLock). */
+  constructor(workdir: string, warn: (message: string) => void, scope?: string) {
     this.#workdir = workdir;
     this.#warn = warn;
+    this.#scope = scope;
   }
 
   /** Holds the lock for a stage that writes state (cache !== false), lets it go for one that does not. */
@@ -177,7 +207,13 @@ export class WorkdirGuard {
 
   hold(): void {
     if (this.#lock) return;
-    this.#lock = acquireWorkdirLock(this.#workdir);
+    const lock = acquireWorkdirLock(this.#workdir, { scope: this.#scope });
+    const other = conflictingHolders(this.#workdir, this.#scope)[0];
+    if (other) {
+      lock.release();
+      throw new WorkdirBusyError(other.file, other.holder);
+    }
+    this.#lock = lock;
     const r = this.#lock.recovered;
     if (r) this.#warn(`recovered a stale workdir lock left by pid ${r.pid} on ${r.host} (since ${r.since}): that run did not finish`);
   }

@@ -2,8 +2,9 @@
  * Training as three Jobs, run in order by the training workflow (or by hand, docs/deployment.md):
  * 1. `<app>-prepare` runs split, features and grid once, in the shared workdir volume;
  * 2. `<app>-train`, an Indexed Job: pod i copies the prepared workdir into its own emptyDir (each pod has a
- *    workdir of its own, so the runner's one-run-per-workdir lock never makes shards wait on each other) and runs
- *    `pipeline run <file> --only train --shard i/N`; runs go to the shared store (PostgreSQL) and artifact store;
+ *    workdir of its own, off the shared volume; shard runs take per-shard locks, so they would not wait on each other
+ *    in one workdir either) and runs `pipeline run <file> --only train --shard i/N`; runs go to the shared store
+ *    (PostgreSQL), each run's model files to the artifact store (finalize fetches them from there);
  * 3. `<app>-finalize` runs train (every run is found finished in the store and reused), aggregate, export and
  *    register in the shared workdir.
  * Every pod's workdir is the same absolute path (/work): stage states record absolute output paths, so a copied

@@ -6,6 +6,7 @@ import type { FeaturesResult } from '../features/features-result.ts';
 import type { GridRun } from '../grid/expand.ts';
 import type { GridResult } from '../grid/grid-result.ts';
 import type { ArchitectureEntry } from '../sections/architectures.ts';
+import { artifactsSection } from '../sections/artifacts.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import type { TrainingData } from './datasets.ts';
 import { runArtifactDir, runConfigHash } from './run-config.ts';
@@ -40,6 +41,7 @@ export function runRequest(
     backend: opts.backend,
     numClasses: opts.split.classes.length,
     tags: { dataset_version: opts.split.datasetVersion },
+    artifacts: ctx.section(artifactsSection),
   };
 }
 

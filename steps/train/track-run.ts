@@ -14,6 +14,8 @@ import type { Dataset, EpochMetrics, TrainJob } from '../../ml/training/types.ts
 import type { StepContext } from '../../runner/context.ts';
 import { sha256 } from '../../lib/hash.ts';
 import type { ArchitectureEntry } from '../sections/architectures.ts';
+import type { ArtifactsSection } from '../sections/artifacts.ts';
+import { MODEL_FILES_TAG, putRunModel, runModelDir } from './model-store.ts';
 import type { TrainedRun } from './train-result.ts';
 
 export interface RunRequest {
@@ -34,6 +36,8 @@ export interface RunRequest {
   readonly inputShape?: readonly [number, number, number];
   readonly parentRunId?: string;
   readonly tags?: Readonly<Record<string, string>>;
+  /** Where the run's model files go (so another workdir can fetch them: shards on other machines). */
+  readonly artifacts: ArtifactsSection;
 }
 
 function points(e: EpochMetrics): { key: string; value: number; step: number }[] {
@@ -117,10 +121,11 @@ export async function trainTracked(ctx: StepContext, r: RunRequest, hooks: Train
         const bytes = fs.readFileSync(file);
         await tracking.logArtifact(runId, { path: file, sha256: sha256(bytes), size: bytes.length });
       }
+      const modelFiles = await putRunModel(ctx, r.artifacts, modelDir);
       const best = result.epochs[result.bestEpoch - 1];
       await tracking.endRun(runId, 'finished', {
         metrics: [{ key: 'train_time_sec', value: result.trainTimeSec, step: result.epochs.length }],
-        tags: { backend: result.backend.name, best_epoch: String(result.bestEpoch), stopped_early: String(result.stoppedEarly) },
+        tags: { backend: result.backend.name, best_epoch: String(result.bestEpoch), stopped_early: String(result.stoppedEarly), [MODEL_FILES_TAG]: modelFiles },
       });
       ctx.log.debug(`${r.name}: backend ${result.backend.name} (${result.backend.detail})`);
       return {
@@ -150,13 +155,15 @@ export async function trainTracked(ctx: StepContext, r: RunRequest, hooks: Train
 }
 
 /**
- * A finished run with the same configuration hash, rebuilt from the tracking store, if its model is still on
- * disk: reused instead of trained again.
+ * A finished run with the same configuration hash, rebuilt from the tracking store, if its model is on disk or
+ * can be fetched from the artifact store (it may have been trained in another workdir): reused instead of trained
+ * again.
  */
 export async function reuseFinished(ctx: StepContext, r: Omit<RunRequest, 'train' | 'val'>): Promise<TrainedRun | undefined> {
   const found = await ctx.stores.tracking.findFinishedRun(r.experimentId, r.name, r.configHash);
-  const modelDir = path.join(r.artifactDir, 'model');
-  if (!found || !fs.existsSync(path.join(modelDir, 'model.json'))) return undefined;
+  if (!found) return undefined;
+  const modelDir = await runModelDir(ctx, r.artifacts, path.join(r.artifactDir, 'model'), found.tags);
+  if (!modelDir) return undefined;
   const bestEpoch = Number(found.tags.best_epoch ?? 0);
   const at = (key: string): number => found.series[key]?.find((m) => m.step === bestEpoch)?.value ?? NaN;
   return {

@@ -28,7 +28,7 @@ test('shard 1/2 after shard 0/2 trains the second half; aggregate waits for ever
   assert.match(first.stderr, /shard 0\/2: 2 of 4 runs/);
   assert.match(first.stderr, /cannot aggregate: 2 of 4 runs of the grid are not trained yet \(linear_c\d_fold\d, linear_c\d_fold\d\)/);
   assert.equal(gridRuns(dir).length, 2);
-  const state = JSON.parse(fs.readFileSync(path.join(dir, 'outputs', '.state', 'train.json'), 'utf8'));
+  const state = JSON.parse(fs.readFileSync(path.join(dir, 'outputs', '.state', 'train@0of2.json'), 'utf8'));
   assert.equal(state.shard, '0/2');
 
   const plan = runCli(['plan', 'pipeline.yaml'], { cwd: dir });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { acquireWorkdirLock, LOCK_FILE, WorkdirBusyError } from '../../runner/workdir-lock.ts';
+import { acquireWorkdirLock, LOCK_FILE, WorkdirBusyError, WorkdirGuard } from '../../runner/workdir-lock.ts';
 import { exited, runCli, spawnCli, waitFor } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -100,4 +100,26 @@ test('the holder keeps its lock fresh (heartbeat touches the file)', async (t) =
   const old = new Date(Date.now() - 600_000);
   fs.utimesSync(file, old, old);
   await waitFor(() => Date.now() - fs.statSync(file).mtimeMs < 60_000, 5_000, 'the heartbeat');
+});
+
+test('shard locks: shards of a stage share a workdir; the same shard twice, or a shard beside a whole-workdir run, is refused', (t) => {
+  const dir = tempDir(t, 'f101-shardlock-');
+  const warn = (): void => {};
+  const s0 = new WorkdirGuard(dir, warn, 'train@0of3');
+  const s1 = new WorkdirGuard(dir, warn, 'train@1of3');
+  s0.hold();
+  s1.hold(); // another shard: no conflict
+  assert.ok(fs.existsSync(path.join(dir, `${LOCK_FILE}.train@0of3`)));
+  assert.throws(() => new WorkdirGuard(dir, warn, 'train@0of3').hold(), WorkdirBusyError);
+  const whole = new WorkdirGuard(dir, warn);
+  assert.throws(() => whole.hold(), (err: unknown) => err instanceof WorkdirBusyError && /train@/.test((err as Error).message));
+  assert.ok(!fs.existsSync(path.join(dir, LOCK_FILE)), 'the refused whole-workdir run gave its lock back');
+  s0.release();
+  s1.release();
+  whole.hold();
+  assert.throws(() => new WorkdirGuard(dir, warn, 'train@2of3').hold(), (err: unknown) => err instanceof WorkdirBusyError && !fs.existsSync(path.join(dir, `${LOCK_FILE}.train@2of3`)));
+  whole.release();
+  const s2 = new WorkdirGuard(dir, warn, 'train@2of3');
+  s2.hold();
+  s2.release();
 });

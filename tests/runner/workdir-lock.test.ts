@@ -14,13 +14,13 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 
-function project(t: Parameters<typeof tempDir>[0], parts: number, delayMs: number): string {
+function project(t: Parameters<typeof tempDir>[0], parts: number, delayMs: number, holdUntil?: string): string {
   const dir = tempDir(t, 'f101-lock-');
   for (const f of ['slow-step.ts', 'echo-step.ts']) fs.copyFileSync(path.join(fixtures, f), path.join(dir, f));
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   fs.writeFileSync(
     path.join(dir, 'pipeline.yaml'),
-    ['name: lock-test', 'data: { root: . }', 'stages:', `  middle: { step: ./slow-step.ts, with: { parts: ${parts}, delay_ms: ${delayMs} } }`, '  last: { step: ./echo-step.ts }', ''].join('\n'),
+    ['name: lock-test', 'data: { root: . }', 'stages:', `  middle: { step: ./slow-step.ts, with: { parts: ${parts}, delay_ms: ${delayMs}${holdUntil ? `, hold_until: ${holdUntil}` : ''} } }`, '  last: { step: ./echo-step.ts }', ''].join('\n'),
   );
   return dir;
 }
@@ -32,7 +32,8 @@ function deadPid(): number {
 }
 
 test('a second run in a busy workdir exits at once, naming the holder; after the first ends, runs go on', async (t) => {
-  const dir = project(t, 40, 100);
+  // The first run holds its stage until the test writes outputs/release: it is busy however slow the machine is.
+  const dir = project(t, 2, 10, 'release');
   const first = spawnCli(['run', 'pipeline.yaml'], { cwd: dir });
   let firstErr = '';
   first.stderr!.on('data', (d: Buffer) => (firstErr += d.toString()));
@@ -46,6 +47,7 @@ test('a second run in a busy workdir exits at once, naming the holder; after the
   assert.doesNotMatch(second.stderr, /running step/, 'the second run must not start any stage');
   assert.ok(fs.existsSync(path.join(dir, 'outputs', 'started')));
 
+  fs.writeFileSync(path.join(dir, 'outputs', 'release'), '');
   const { code } = await exited(first);
   assert.equal(code, 0, firstErr);
   assert.ok(!fs.existsSync(path.join(dir, LOCK_FILE)), 'the lock is released at the end');
@@ -55,12 +57,14 @@ test('a second run in a busy workdir exits at once, naming the holder; after the
 });
 
 test('a run killed with SIGKILL leaves a lock that the next run recovers (dead pid on this host)', async (t) => {
-  const dir = project(t, 40, 100);
+  // Held until killed (outputs/release is never written), so the kill always lands mid-stage.
+  const dir = project(t, 2, 10, 'release');
   const child = spawnCli(['run', 'pipeline.yaml'], { cwd: dir });
   await waitFor(() => fs.existsSync(path.join(dir, 'outputs', 'started')), 120_000, 'the run to start');
   child.kill('SIGKILL');
   await exited(child);
   assert.ok(fs.existsSync(path.join(dir, LOCK_FILE)), 'a killed run cannot remove its lock');
+  fs.writeFileSync(path.join(dir, 'outputs', 'release'), '');
   const next = runCli(['run', 'pipeline.yaml', '--set', 'stages.middle.with.delay_ms=1'], { cwd: dir });
   assert.equal(next.code, 0, next.stderr);
   assert.match(next.stderr, new RegExp(`recovered a stale workdir lock left by pid ${child.pid}`));

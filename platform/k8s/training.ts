@@ -7,8 +7,8 @@
  *    (PostgreSQL), each run's model files to the artifact store (finalize fetches them from there);
  * 3. `<app>-finalize` runs train (every run is found finished in the store and reused), aggregate, export and
  *    register in the shared workdir.
- * Every pod's workdir is the same absolute path (/work): stage states record absolute output paths, so a copied
- * state is only valid at the path it was written at.
+ * Every pod's workdir is the same path (/work). Stage states record paths inside the workdir relative to it, so a
+ * copied workdir stays valid; paths outside it (the data volume) must be the same in every pod, and are.
  * The train and finalize Jobs are created suspended; each is resumed once the one before it has completed
  * (Kubernetes has no Job dependencies, and no home-made scheduler is added here).
  */

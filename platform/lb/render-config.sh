@@ -17,4 +17,9 @@ awk -v prefix="$prefix" -v listen="$listen" -v servers="${servers%$'\n'}" '
 ' "$here/nginx.conf.template" >"$prefix/nginx.conf.tmp"
 mv "$prefix/nginx.conf.tmp" "$prefix/nginx.conf"
 # Started as root, nginx runs its worker as www-data, which must be able to write the temp directories.
-if [[ "$(id -u)" == 0 ]]; then chown www-data "$prefix"/{client_body,proxy,fastcgi,uwsgi,scgi}; fi
+# It must also be able to enter the prefix (mktemp -d makes it 0700): without that, every body larger than
+# client_body_buffer_size (16 KB: any photo) fails with 500 "Permission denied" on its temp file.
+if [[ "$(id -u)" == 0 ]]; then
+  chown www-data "$prefix"/{client_body,proxy,fastcgi,uwsgi,scgi}
+  chmod o+x "$prefix"
+fi

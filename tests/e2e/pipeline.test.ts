@@ -9,24 +9,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { runCli } from '../helpers/cli.ts';
-import { backbonePath, backboneSha256, miniDataDir } from '../helpers/paths.ts';
+import { smallPipelineHead } from '../helpers/small-pipeline.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 function pipeline(dir: string): string {
   const file = path.join(dir, 'pipeline.yaml');
   fs.writeFileSync(
     file,
-    `name: e2e
-data:
-  root: ${JSON.stringify(miniDataDir)}
-  subset: { classes: [pizza, steak, sushi], fraction: 0.5, seed: 1 }
-backbone:
-  path: ${JSON.stringify(backbonePath)}
-  sha256: ${backboneSha256}
-  feature_node: { tensor: 472_quantized, scale: 464_scale, zero_point: 464_zero_point }
-architectures:
-  linear: { family: head, layers: [] }
-stages:
+    `${smallPipelineHead('e2e', 0.5)}stages:
   split: { step: split, with: { folds: 2 } }
   features: { step: features, with: { views: { flip: true } } }
   grid: { step: grid, with: { architectures: [linear], params: { lr: 0.01, epochs: 8, batch_size: 32 } } }

@@ -8,21 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
-import { backbonePath, backboneSha256, miniDataDir } from '../helpers/paths.ts';
+import { smallPipelineHead } from '../helpers/small-pipeline.ts';
 import { backends } from '../helpers/store-backends.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const PIPELINE = `name: parity
-data:
-  root: ${JSON.stringify(miniDataDir)}
-  subset: { classes: [pizza, steak, sushi], fraction: 0.5, seed: 1 }
-backbone:
-  path: ${JSON.stringify(backbonePath)}
-  sha256: ${backboneSha256}
-  feature_node: { tensor: 472_quantized, scale: 464_scale, zero_point: 464_zero_point }
-architectures:
-  linear: { family: head, layers: [] }
-store:
+const PIPELINE = `${smallPipelineHead('parity', 0.5)}store:
   url: "\${MLOPS_STORE_URL:-sqlite:experiments/mlops.db}"
 stages:
   split: { step: split, with: { folds: 2 } }

@@ -18,6 +18,7 @@ import { ArtifactError } from './errors.ts';
 import { hashFile, tempSibling } from './hashing-copy.ts';
 import { checkKey } from './keys.ts';
 import { openArtifactStore, splitArtifactUri, type ArtifactsContext } from './open-store.ts';
+import { isProcessAlive } from '../lib/process-alive.ts';
 
 /** A recorded artifact: where it is and what its bytes must hash to. */
 export interface ArtifactRef {
@@ -163,19 +164,11 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Temp files of processes that died mid-download (never our own: this process may be downloading right now). */
 function removeDeadTemps(dir: string): void {
   for (const entry of fs.readdirSync(dir)) {
     const m = /^\..+\.tmp-(\d+)-/.exec(entry);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
   }
 }

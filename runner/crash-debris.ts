@@ -7,17 +7,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../lib/process-alive.ts';
 
 const TEMP = /^\..+\.tmp-(\d+)(?:-|$)/;
 
+/** A temporary of ours cannot exist yet: a previous process had our pid. */
 function alive(pid: number): boolean {
-  if (pid === process.pid) return false; // ours cannot exist yet: a previous process had our pid
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== process.pid && isProcessAlive(pid);
 }
 
 /** Removes dead processes' temporaries under each root (recursively); returns what was removed. */

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PipelineError } from './errors.ts';
+import { isProcessAlive } from '../lib/process-alive.ts';
 
 export const LOCK_FILE = '.pipeline.lock';
 
@@ -56,14 +57,6 @@ export class WorkdirBusyError extends PipelineError {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readHolder(file: string): { holder: LockHolder; mtimeMs: number; raw: string } | undefined {
   try {
@@ -82,7 +75,7 @@ function readHolder(file: string): { holder: LockHolder; mtimeMs: number; raw: s
 function isStale(h: { holder: LockHolder; mtimeMs: number }, staleMs: number): boolean {
   const quiet = Date.now() - h.mtimeMs;
   if (h.holder.host === os.hostname() && Number.isInteger(h.holder.pid)) {
-    if (!alive(h.holder.pid)) return true;
+    if (!isProcessAlive(h.holder.pid)) return true;
     // Alive pid on this host: held, unless silent far longer than a heartbeat allows (a reused pid after a reboot).
     return quiet > staleMs * 5;
   }

@@ -77,7 +77,7 @@ test('killing the inference worker under load: only 503s + Retry-After until it 
 function slowClassifier(classes: number): Uint8Array {
   const side = TINY_SPEC.crop;
   const k = 256;
-  const chain = Array.from({ length: 4000 }, (_, i) => node('MatMul', [i === 0 ? 'h0' : `h${i}`, 'W'], [`h${i + 1}`], `mm${i}`));
+  const chain = Array.from({ length: 16000 }, (_, i) => node('MatMul', [i === 0 ? 'h0' : `h${i}`, 'W'], [`h${i + 1}`], `mm${i}`));
   const graph = onnx.GraphProto.create({
     name: 'slow',
     node: [
@@ -99,7 +99,7 @@ function slowClassifier(classes: number): Uint8Array {
 
 test('a run that outlives inferenceTimeoutMs counts as a hung worker: 503 + Retry-After at once, worker restarted', async (t) => {
   const v = writeModelDir(tempDir(t, 'f101-hang-'), 1, { model: slowClassifier(3), labels: ['a', 'b', 'c'], spec: TINY_SPEC });
-  // 20 ms against runs of a few hundred: every run "hangs" (the real default is 10 s); the point is what happens then.
+  // 20 ms against runs of several hundred (16,000 chained MatMuls; 4,000 could finish in under 20 ms on an idle machine): every run "hangs" (the real default is 10 s); the point is what happens then.
   const { url, serve, logs } = await startTestApp(t, { source: staticModelSource('food101', [v], { champion: 1 }), inferenceTimeoutMs: 20 });
   assert.ok(serve.holder.current('champion'), `loaded: ${logs.join('\n')}`);
   // A starved test process may see a run's answer before its 20 ms timer: then that request is simply served.

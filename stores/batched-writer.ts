@@ -38,7 +38,7 @@ export interface BatchedWriter {
   readonly written: number;
 }
 
-export function createBatchedWriter(log: PredictionLog, opts: BatchedWriterOptions = {}): BatchedWriter {
+export function createBatchedWriter(log: Pick<PredictionLog, 'append'>, opts: BatchedWriterOptions = {}): BatchedWriter {
   const maxRows = Math.max(1, opts.maxRows ?? 256);
   const maxDelayMs = Math.max(0, opts.maxDelayMs ?? 1000);
   const maxQueued = Math.max(maxRows, opts.maxQueued ?? 10_000);

@@ -2,7 +2,7 @@
 import { DATA_VERSION_MIGRATIONS } from './data-version-schema.ts';
 import { FEATURE_MIGRATIONS } from './feature-schema.ts';
 import { FILE_HASH_MIGRATIONS } from './file-hash-cache.ts';
-import { PREDICTION_MIGRATIONS } from './prediction-log.ts';
+import { PREDICTION_MIGRATIONS } from './prediction-log-schema.ts';
 import { REGISTRY_MIGRATIONS } from './registry-schema.ts';
 import type { MigrationSet } from './sql/index.ts';
 import { TRACKING_MIGRATIONS } from './tracking-schema.ts';

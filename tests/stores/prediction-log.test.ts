@@ -23,7 +23,8 @@ function counting(log: PredictionLog, delayMs = 0) {
   const calls: number[] = [];
   let inFlight = 0;
   const stats = { maxInFlight: 0 };
-  const wrapped: PredictionLog = {
+  const wrapped: Pick<PredictionLog, 'append' | 'count'> = {
+    count: () => log.count(),
     append: async (rows) => {
       calls.push(rows.length);
       stats.maxInFlight = Math.max(stats.maxInFlight, ++inFlight);
@@ -34,8 +35,6 @@ function counting(log: PredictionLog, delayMs = 0) {
         inFlight--;
       }
     },
-    recent: (n, f) => log.recent(n, f),
-    count: () => log.count(),
   };
   return { calls, stats, log: wrapped };
 }
@@ -49,11 +48,49 @@ for (const backend of backends) {
     assert.equal(await log.count(), 3);
     const recent = await log.recent(2);
     assert.deepEqual(recent.map((r) => r.requestId), ['req-3', 'req-2']);
-    assert.deepEqual(recent[1], { ...prediction(2, { alias: null, variant: 'shadow', imageSha256: null, inputStats: null }) });
+    assert.deepEqual(recent[1], {
+      ...prediction(2, { alias: null, variant: 'shadow', imageSha256: null, inputStats: null }),
+      clientRequestId: null, imageFormat: null, imageBytes: null, embedding: null, errorCode: null,
+      top1Class: 'pizza', top1Prob: 0.9, label: null, labelTs: null,
+    });
     assert.deepEqual((await log.recent(10, { modelName: 'food101' })).map((r) => r.requestId), ['req-2', 'req-1']);
     assert.deepEqual((await log.recent(10, { sinceTs: 1_700_000_000_002 })).map((r) => r.requestId), ['req-3', 'req-2']);
     assert.deepEqual((await log.recent(1))[0].topK, prediction(3).topK);
     assert.equal((await log.recent(10))[2].variant, null);
+  });
+
+  test(name('rollout and monitoring fields round-trip; one row per (request, variant), a repeated append is skipped'), async (t) => {
+    const log = await setup(t, backend);
+    const rich = prediction(1, {
+      clientRequestId: 'client-7', variant: 'canary', imageFormat: 'jpeg', imageBytes: 48_213,
+      embedding: [0.123456, -1.5, 2], errorCode: null,
+    });
+    const failed = prediction(1, { variant: 'stable', topK: [], errorCode: 'DEADLINE_EXCEEDED' });
+    await log.append([rich, failed]);
+    await log.append([rich, prediction(2)]);
+    assert.equal(await log.count(), 3, 'the second append of (req-1, canary) is skipped');
+    const rows = await log.byRequest('req-1');
+    assert.deepEqual(rows.map((r) => [r.variant, r.top1Class, r.errorCode]), [['canary', 'pizza', null], ['stable', null, 'DEADLINE_EXCEEDED']]);
+    assert.deepEqual(rows[0].embedding, [0.1235, -1.5, 2], 'embeddings are kept to four decimals');
+    assert.equal(rows[0].clientRequestId, 'client-7');
+    assert.equal(rows[0].imageBytes, 48_213);
+    assert.deepEqual(await log.byRequest('nope'), []);
+    assert.equal(await log.count({ variant: 'canary' }), 1);
+    assert.equal(await log.count({ variant: null }), 1);
+    assert.equal(await log.count({ modelVersion: 3 }), 0);
+    assert.equal(await log.count({ untilTs: 1_700_000_000_002 }), 2);
+  });
+
+  test(name('feedback joins a label to every variant of a request, can be corrected, and refuses unknown ids'), async (t) => {
+    const log = await setup(t, backend);
+    await log.append([prediction(1, { variant: 'stable' }), prediction(1, { variant: 'canary' }), prediction(2)]);
+    assert.equal(await log.recordFeedback({ requestId: 'unknown', label: 'pizza', labelId: 3, ts: 1, source: 'api' }), false);
+    assert.equal(await log.recordFeedback({ requestId: 'req-1', label: 'sushi', labelId: 1, ts: 5, source: 'api' }), true);
+    assert.equal(await log.recordFeedback({ requestId: 'req-1', label: 'pizza', labelId: 3, ts: 6, source: 'cli' }), true);
+    const rows = await log.byRequest('req-1');
+    assert.deepEqual(rows.map((r) => [r.label, r.labelTs]), [['pizza', 6], ['pizza', 6]]);
+    assert.equal(await log.count({ labelled: true }), 2);
+    assert.deepEqual((await log.recent(5, { labelled: false })).map((r) => r.requestId), ['req-2']);
   });
 
   test(name('the batched writer writes nothing on push, then one transaction per batch, one at a time'), async (t) => {
@@ -82,10 +119,8 @@ test('a failing background write drops the batch, counts it and reports it inste
   const log = await setup(t, backends[0]);
   const failures: number[] = [];
   let fail = true;
-  const flaky: PredictionLog = {
+  const flaky: Pick<PredictionLog, 'append'> = {
     append: async (rows) => { if (fail) throw new Error('disk full'); await log.append(rows); },
-    recent: (n) => log.recent(n),
-    count: () => log.count(),
   };
   const writer = createBatchedWriter(flaky, { maxRows: 2, maxDelayMs: 10, onError: (_err, dropped) => failures.push(dropped.length) });
   writer.push(prediction(1));

@@ -5,6 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { tempDir } from '../helpers/tmp.ts';
 import { backends, openClient, type Backend } from '../helpers/store-backends.ts';
+import { PREDICTION_MIGRATIONS } from '../../stores/prediction-log-schema.ts';
+import { STORE_MIGRATIONS } from '../../stores/migrations.ts';
+import { migrate, openSql, parseStoreUrl } from '../../stores/sql/index.ts';
 import { SqlPredictionLog, createBatchedWriter, type PredictionLog, type PredictionRecord } from '../../stores/prediction-log.ts';
 import { StoreError } from '../../stores/errors.ts';
 
@@ -79,6 +82,20 @@ for (const backend of backends) {
     assert.equal(await log.count({ variant: null }), 1);
     assert.equal(await log.count({ modelVersion: 3 }), 0);
     assert.equal(await log.count({ untilTs: 1_700_000_000_002 }), 2);
+  });
+
+  test(name('a log from before rollouts upgrades: top-1 filled from top_k, a duplicated (request, variant) kept once'), async (t) => {
+    const db = await openSql(parseStoreUrl(await backend.url(t)));
+    t.after(() => db.close());
+    await migrate(db, [{ ...PREDICTION_MIGRATIONS, migrations: PREDICTION_MIGRATIONS.migrations.slice(0, 1) }]);
+    const old = (id: string, prob: number) => [id, 1, 'food101', 1, 'champion', JSON.stringify([{ id: 3, class: 'pizza', prob }]), 5];
+    for (const row of [old('r1', 0.7), old('r1', 0.6), old('r2', 0.9)]) {
+      await db.exec('INSERT INTO predictions (request_id, ts, model_name, model_version, alias, top_k, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)', row);
+    }
+    await migrate(db, STORE_MIGRATIONS);
+    const log = new SqlPredictionLog(db);
+    assert.equal(await log.count(), 2);
+    assert.deepEqual((await log.byRequest('r1')).map((r) => [r.top1Class, r.top1Prob]), [['pizza', 0.7]]);
   });
 
   test(name('feedback joins a label to every variant of a request, can be corrected, and refuses unknown ids'), async (t) => {

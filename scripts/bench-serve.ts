@@ -20,10 +20,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, median, waitHealthy, wrk as wrkWith, type WrkResult } from './bench-lib.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(repoRoot, '../shared');
 const peerDir = path.join(shared, 'peers/original-stack');
+const wrk = (url: string, image: string, connections: number, duration: number): Promise<WrkResult> => wrkWith(url, image, connections, duration, path.join(peerDir, 'post.lua'));
 const IMAGENET_SPEC = { resize: 256, crop: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], kernel: 'linear' };
 
 const { values: args } = parseArgs({
@@ -74,55 +76,6 @@ async function runChild(): Promise<void> {
   // Die with the benchmark: its end of our stdin closes when it exits, however it exits.
   process.stdin.on('end', () => void srv.close().then(() => process.exit(0)));
   process.stdin.resume();
-}
-
-interface WrkResult {
-  p50: number;
-  p99: number;
-  rps: number;
-  requests: number;
-  errors: number;
-}
-
-const ms = (s: string) => {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s.trim());
-  if (!m) return NaN;
-  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as 'us' | 'ms' | 's' | 'm'];
-};
-
-function wrk(url: string, image: string, connections: number, duration: number): Promise<WrkResult> {
-  const threads = Math.min(2, connections);
-  const argv = [`-t${threads}`, `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '--latency', '-s', path.join(peerDir, 'post.lua'), url];
-  return new Promise((resolve, reject) => {
-    execFile('wrk', argv, { env: { ...process.env, IMG: image } }, (err, stdout) => {
-      if (err) return reject(err);
-      const latency = (p: string) => ms(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(stdout)?.[1] ?? '');
-      const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
-      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-      const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-      const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-      resolve({ p50: latency('50'), p99: latency('99'), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]), requests, errors: non2xx + socketErrors });
-    });
-  });
-}
-
-async function waitHealthy(url: string, proc: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (proc.exitCode !== null) throw new Error(`${url}: process exited with ${proc.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not become healthy`);
-}
-
-/** CPU seconds (user + system, all threads) the process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
@@ -210,10 +163,6 @@ async function measure(name: string, url: string, image: string, duration: numbe
 
 type Row = Awaited<ReturnType<typeof measure>>;
 
-const median = (xs: number[]) => {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : NaN;
-};
 
 /** Images/s of decode + preprocess + inference on all cores, no server (a child process, so nothing else shares it). */
 function computeBound(image: string, duration: number): Promise<{ imagesPerSec: number; cpuMsPerImage: number }> {

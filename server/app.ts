@@ -16,6 +16,9 @@ import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { nullSink, type PredictionSink } from './prediction-sink.ts';
 import { Predictor } from './predictor.ts';
 import { createRouter, type RequestState } from './routes.ts';
+import type { MonitoringView, RolloutControl } from './control-ports.ts';
+import { mountDashboard, type DashboardOptions } from './dashboard/index.ts';
+import type { PredictionLog } from '../stores/prediction-log.ts';
 import { TensorPool } from './tensor-pool.ts';
 import { createUploadReader } from './upload.ts';
 import { UploadBudget } from './upload-budget.ts';
@@ -30,6 +33,14 @@ export interface AppDeps extends ServeOptions {
   readonly logger?: ServerLogger;
   /** Process metrics (CPU, RSS, event loop lag) in `/metrics`. Default true. */
   readonly defaultMetrics?: boolean;
+  /** The dashboard (`/dashboard`, `/events`): on by default, read-only without `adminToken`. */
+  readonly dashboard?: DashboardOptions;
+  /** The read side of the prediction log, for the dashboard's class, confidence and history panels. */
+  readonly predictionStore?: Pick<PredictionLog, 'recent'>;
+  /** The rollout of the served model, when rollouts run (dashboard panel and actions). */
+  readonly rollouts?: RolloutControl;
+  /** Drift detectors and alerts, when monitoring runs (dashboard panels, alert acknowledgement). */
+  readonly monitoring?: MonitoringView;
 }
 
 export interface ServeApp {
@@ -155,6 +166,7 @@ export function createApp(deps: AppDeps): ServeApp {
     // Uploads still arriving are bounded by the byte budget (upload.ts), processing by maxInFlight (admitWork).
     return next();
   });
+  const dashboard = mountDashboard(app, { options: deps.dashboard, modelName: options.modelName, routedAlias: options.alias, holder, registry: metrics.registry, queueDepth: () => processing, logQueue: () => sink.pending ?? 0, predictions: deps.predictionStore, rollouts: deps.rollouts, monitoring: deps.monitoring, onError: (m) => log.warn(m) });
   const router = createRouter({ options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining, log });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
@@ -192,12 +204,14 @@ export function createApp(deps: AppDeps): ServeApp {
     checkModels: () => Promise.all(watchers.map((w) => w.check())).then(() => undefined),
     beginDrain: () => {
       draining = true;
+      dashboard.close();
     },
     inFlight: () => inFlight,
     processing: () => processing,
     close: () =>
       (closing ??= (async () => {
         draining = true;
+        dashboard.close();
         if (!(await waitIdle(options.drainTimeoutMs))) log.warn(`shutdown: ${inFlight} requests still in flight after ${options.drainTimeoutMs} ms`);
         await Promise.all(watchers.map((w) => w.stop()));
         await holder.close();

@@ -94,4 +94,9 @@ export interface MonitoringView {
   alerts(modelName: string, sinceTs: number): Promise<readonly AlertView[]>;
   /** Throws when the alert is unknown. */
   acknowledge(alertId: string, actor: string): Promise<void>;
+  /**
+   * The reference's predicted-class shares (class -> 0..1), for the dashboard's class-distribution panel; optional:
+   * without it (or when it resolves null) the panel shows the live distribution alone.
+   */
+  referenceClassShares?(modelName: string): Promise<Readonly<Record<string, number>> | null>;
 }

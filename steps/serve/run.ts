@@ -3,6 +3,7 @@ import type { StepContext } from '../../runner/context.ts';
 import { configureSharp } from '../../ml/preprocess/index.ts';
 import { startServer } from '../../server/index.ts';
 import { createBatchedWriter } from '../../stores/batched-writer.ts';
+import { dashboardOptions } from './dashboard-schema.ts';
 import type { ServeParams } from './index.ts';
 import { artifactCache, registrySource } from './registry-source.ts';
 
@@ -41,12 +42,14 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     pollMs: p.poll_ms,
     source: registrySource(ctx.stores.registry, artifactCache(ctx)),
     predictionLog,
+    predictionStore: ctx.stores.predictions,
+    dashboard: dashboardOptions(p.dashboard),
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.
     handleSignals: false,
     // Said once, when the model is loaded, not when the port opens (GET /ready tells the same to machines).
     onServing: ({ url, modelName, alias, version }) =>
-      log.success(`serving ${modelName}@${alias} (v${version}) on ${url} (POST /predict, GET /health /ready /models /metrics /openapi.json)`),
+      log.success(`serving ${modelName}@${alias} (v${version}) on ${url} (POST /predict, GET /health /ready /models /metrics /openapi.json${p.dashboard.enabled ? `; dashboard: ${url}/dashboard${p.dashboard.admin_token ? '' : ' (read-only)'}` : ''})`),
   });
   log.info(`listening on ${server.url}; loading ${p.model}@${p.alias}`);
   const stop = (): void => void server.close();

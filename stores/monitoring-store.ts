@@ -58,12 +58,17 @@ export interface MonitoringStore extends MonitoringView {
   /** The profile JSON of a version, or null when it has none. */
   getProfile(modelName: string, version: number): Promise<unknown>;
   hasProfile(modelName: string, version: number): Promise<boolean>;
-  /** Stores a window's rows and steps the alert states; resolves to the alerts raised (already stored). */
+  /**
+   * Stores a window's rows and steps the alert states (only when the window ends after every window evaluated
+   * before); resolves to the alerts raised (already stored).
+   */
   recordWindow(w: WindowRecordInput, step: AlertStepper): Promise<MonitoringAlert[]>;
   /** Newest first. */
   recentAlerts(modelName: string, limit: number): Promise<MonitoringAlert[]>;
   /** End of the newest window evaluated for the model (0 when none). */
   lastWindowEnd(modelName: string): Promise<number>;
+  /** Detectors whose alert is active (fired, not yet cleared). */
+  alerting(modelName: string): Promise<Set<string>>;
 }
 
 interface ResultRow { window_end: number; detector: string; score: number | null; threshold: number | null; verdict: string; method: string; n: number; model_version: number }
@@ -116,6 +121,10 @@ export class SqlMonitoringStore implements MonitoringStore {
   async recordWindow(w: WindowRecordInput, step: AlertStepper): Promise<MonitoringAlert[]> {
     return this.#db.transaction(async (tx) => {
       const now = this.#now();
+      // A window that ends no later than one already evaluated (the same window looked at again) is recorded but
+      // does not step the alert states: hysteresis counts windows, not looks.
+      const prev = await tx.one<{ t: number | null }>('SELECT MAX(window_end) AS t FROM monitoring_results WHERE model_name = ?', [w.modelName]);
+      const fresh = (prev?.t ?? -Infinity) < w.windowEnd;
       await tx.execMany(
         `INSERT INTO monitoring_results (model_name, model_version, window_start, window_end, n, detector, method, score, threshold, verdict, details, evaluated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -123,6 +132,7 @@ export class SqlMonitoringStore implements MonitoringStore {
           r.details === undefined ? null : JSON.stringify(r.details, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)), now]),
       );
       const alerts: MonitoringAlert[] = [];
+      if (!fresh) return alerts;
       for (const r of w.results) {
         const state = await this.#lockState(tx, w.modelName, r.detector, now);
         const next = step(r.detector, state, r);
@@ -177,6 +187,11 @@ export class SqlMonitoringStore implements MonitoringStore {
   async acknowledge(alertId: string, actor: string): Promise<void> {
     const changed = await this.#db.exec('UPDATE monitoring_alerts SET acknowledged_by = ?, acknowledged_at = ? WHERE id = ?', [actor, this.#now(), alertId]);
     if (changed === 0) throw new Error(`acknowledge: no alert with id '${alertId}' (list them with \`pipeline monitor alerts\`)`);
+  }
+
+  async alerting(modelName: string): Promise<Set<string>> {
+    const rows = await this.#db.query<{ detector: string }>("SELECT detector FROM monitoring_alert_state WHERE model_name = ? AND status = 'alerting'", [modelName]);
+    return new Set(rows.map((r) => r.detector));
   }
 
   async lastWindowEnd(modelName: string): Promise<number> {

@@ -5,6 +5,7 @@ import { startServer } from '../../server/index.ts';
 import { createBatchedWriter } from '../../stores/batched-writer.ts';
 import type { ServeParams } from './index.ts';
 import { artifactCache, registrySource } from './registry-source.ts';
+import { monitoringDeps } from './monitoring-deps.ts';
 
 export async function runServe(ctx: StepContext, p: ServeParams) {
   const log = ctx.log;
@@ -41,6 +42,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     pollMs: p.poll_ms,
     source: registrySource(ctx.stores.registry, artifactCache(ctx)),
     predictionLog,
+    ...monitoringDeps(ctx, p),
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.
     handleSignals: false,

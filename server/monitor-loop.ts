@@ -34,13 +34,24 @@ export function startMonitorLoop(o: MonitorLoopOptions, metrics: ServerMetrics):
   let running: Promise<void> | undefined;
   let stopped = false;
   let lastSkip = '';
+  /** window_end of the window whose scores the gauges show. */
+  let exported = 0;
   const once = async () => {
     const newest = await o.stores.predictions.recent(1, { modelName: o.model });
     if (!newest.length) return;
     const version = newest[0]!.modelVersion;
     const since = await o.stores.monitoring.lastWindowEnd(o.model);
     const fresh = await o.stores.predictions.count({ modelName: o.model, modelVersion: version, sinceTs: since + 1 });
-    if (fresh < o.windowRequests) return;
+    if (fresh < o.windowRequests) {
+      // No new window: export the newest one in the store (a `pipeline monitor` run may have evaluated it).
+      if (since > exported) {
+        const latest = await o.stores.monitoring.latest(o.model);
+        const v = (latest[0] as { modelVersion?: number } | undefined)?.modelVersion;
+        if (latest.length && v !== undefined) metrics.observeMonitoring(o.model, v, latest, await o.stores.monitoring.alerting(o.model));
+        exported = since;
+      }
+      return;
+    }
     try {
       const pass = await monitorPass(o.stores, {
         model: o.model,
@@ -53,6 +64,7 @@ export function startMonitorLoop(o: MonitorLoopOptions, metrics: ServerMetrics):
       });
       const alerting = await o.stores.monitoring.alerting(o.model);
       metrics.observeMonitoring(o.model, version, Object.entries(pass.evaluation.detectors).map(([detector, d]) => ({ detector, ...d })), alerting);
+      exported = pass.windowEnd;
       lastSkip = '';
     } catch (err) {
       if (!(err instanceof MonitorSkipped)) throw err;

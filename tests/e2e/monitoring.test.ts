@@ -42,7 +42,7 @@ architectures:
   linear: { family: head, layers: [] }
 stages:
   split: { step: split, with: { folds: 2 } }
-  features: { step: features, with: { views: { flip: false, crops: 0 }, tta: { flip: true } } }
+  features: { step: features }
   grid: { step: grid, with: { architectures: [linear], params: { lr: 0.003, epochs: 20, batch_size: 32 } } }
   train: { step: train }
   aggregate: { step: aggregate, with: { winner_by: test.accuracy, refit: false } }

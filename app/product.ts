@@ -7,6 +7,7 @@ import { registry } from '../steps/index.ts';
 import { dataCommand } from './cli/commands/data.ts';
 import { k8sCommand } from './cli/commands/k8s.ts';
 import { mlflowCommand } from './cli/commands/mlflow.ts';
+import { monitorCommand } from './cli/commands/monitor.ts';
 import { registryCommand } from './cli/commands/registry.ts';
 import { runsCommand } from './cli/commands/runs.ts';
 import { serveCommand } from './cli/commands/serve.ts';
@@ -17,5 +18,5 @@ import './step-stores.ts';
 export const product: Product = {
   registry,
   openServices,
-  commands: [runsCommand, registryCommand, dataCommand, mlflowCommand, storeCommand, serveCommand, k8sCommand],
+  commands: [runsCommand, registryCommand, dataCommand, mlflowCommand, storeCommand, serveCommand, k8sCommand, monitorCommand],
 };

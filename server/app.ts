@@ -15,6 +15,8 @@ import { ModelWatcher } from './model-watcher.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { nullSink, type PredictionSink } from './prediction-sink.ts';
 import { Predictor } from './predictor.ts';
+import type { ProjectionLookup } from './prediction-record.ts';
+import type { MonitorLoop } from './monitor-loop.ts';
 import { createRouter, type RequestState } from './routes.ts';
 import type { MonitoringView, RolloutControl } from './control-ports.ts';
 import { mountDashboard, type DashboardOptions } from './dashboard/index.ts';
@@ -41,6 +43,10 @@ export interface AppDeps extends ServeOptions {
   readonly rollouts?: RolloutControl;
   /** Drift detectors and alerts, when monitoring runs (dashboard panels, alert acknowledgement). */
   readonly monitoring?: MonitoringView;
+  /** Monitoring: the projection of each version's penultimate features that the log keeps (its reference profile). */
+  readonly projection?: ProjectionLookup;
+  /** Monitoring: starts the periodic monitor (drift gauges in `/metrics`); stopped on `close()`. */
+  readonly startMonitor?: (metrics: ServerMetrics) => MonitorLoop;
 }
 
 export interface ServeApp {
@@ -61,6 +67,8 @@ export interface ServeApp {
   inFlight(): number;
   /** Requests being processed now (body received), the count `maxInFlight` bounds. */
   processing(): number;
+  /** The monitor loop, when monitoring is on. */
+  readonly monitor?: MonitorLoop;
   /** Drains (waits for in-flight requests, up to drainTimeoutMs), stops polling, releases models, closes the log. */
   close(): Promise<void>;
 }
@@ -87,7 +95,8 @@ export function createApp(deps: AppDeps): ServeApp {
   });
   const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`));
   const limits = { maxPixels: options.maxPixels, maxFullDecodePixels: options.maxFullDecodePixels };
-  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log });
+  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log, projection: deps.projection });
+  const monitor = deps.startMonitor?.(metrics);
   const uploads = new UploadBudget({
     budgetBytes: options.uploadBudgetBytes,
     minReservationBytes: options.minUploadReservationBytes,
@@ -200,6 +209,7 @@ export function createApp(deps: AppDeps): ServeApp {
     metrics,
     uploads,
     loaded,
+    monitor,
     isReady: () => !draining && holder.current(options.alias)?.healthy() === true,
     checkModels: () => Promise.all(watchers.map((w) => w.check())).then(() => undefined),
     beginDrain: () => {
@@ -214,6 +224,7 @@ export function createApp(deps: AppDeps): ServeApp {
         dashboard.close();
         if (!(await waitIdle(options.drainTimeoutMs))) log.warn(`shutdown: ${inFlight} requests still in flight after ${options.drainTimeoutMs} ms`);
         await Promise.all(watchers.map((w) => w.stop()));
+        await monitor?.stop();
         await holder.close();
         await sink.close();
       })()),

@@ -11,7 +11,19 @@
  * Runs the inputs as one batch; resolves to one output row per input, laid out back to back.
  * `idle`: this is a lone input with nothing else queued or announced (the model may use more threads).
  */
-export type BatchInfer = (inputs: readonly Float32Array[], idle: boolean) => Promise<Float32Array>;
+export type BatchInfer = (inputs: readonly Float32Array[], idle: boolean) => Promise<Float32Array | BatchOutput>;
+
+/** A run's outputs: logits, and the penultimate features when the model has that second output. */
+export interface BatchOutput {
+  readonly logits: Float32Array;
+  readonly features?: Float32Array;
+}
+
+/** One input's share of a run: its logits row and, when the model gives them, its features row. */
+export interface BatchRow {
+  readonly logits: Float32Array;
+  readonly features?: Float32Array;
+}
 
 export interface BatcherOptions {
   /** Floats per input (3 x crop x crop). */
@@ -30,7 +42,7 @@ export interface Announcement {
 
 interface Pending {
   readonly input: Float32Array;
-  resolve(row: Float32Array): void;
+  resolve(row: BatchRow): void;
   reject(err: unknown): void;
 }
 
@@ -79,6 +91,11 @@ export class Batcher {
    * rejects with the signal's reason; once its run has started, the run completes.
    */
   run(input: Float32Array, announcement?: Announcement, signal?: AbortSignal): Promise<Float32Array> {
+    return this.runRow(input, announcement, signal).then((row) => row.logits);
+  }
+
+  /** As `run`, resolving to the logits and (when the model gives them) the penultimate features. */
+  runRow(input: Float32Array, announcement?: Announcement, signal?: AbortSignal): Promise<BatchRow> {
     if (input.length !== this.#opts.itemSize) {
       announcement?.withdraw();
       return Promise.reject(new Error(`batcher: input has ${input.length} floats, expected ${this.#opts.itemSize}`));
@@ -139,11 +156,18 @@ export class Batcher {
     const t0 = performance.now();
     try {
       const inputs = items.map((item) => item.input);
-      const out = await this.#opts.infer(inputs, n === 1 && this.#queue.length === 0 && this.#announced === 0);
+      const res = await this.#opts.infer(inputs, n === 1 && this.#queue.length === 0 && this.#announced === 0);
+      const out = res instanceof Float32Array ? res : res.logits;
+      const feats = res instanceof Float32Array ? undefined : res.features;
       const rowSize = out.length / n;
       if (!Number.isInteger(rowSize) || rowSize < 1) throw new Error(`batcher: model returned ${out.length} values for ${n} inputs`);
+      const featSize = feats ? feats.length / n : 0;
+      if (feats && (!Number.isInteger(featSize) || featSize < 1)) throw new Error(`batcher: model returned ${feats.length} feature values for ${n} inputs`);
       this.#opts.onRun?.(n, (performance.now() - t0) / 1000);
-      for (let i = 0; i < n; i++) items[i]!.resolve(out.subarray(i * rowSize, (i + 1) * rowSize));
+      for (let i = 0; i < n; i++) {
+        const logits = out.subarray(i * rowSize, (i + 1) * rowSize);
+        items[i]!.resolve(feats ? { logits, features: feats.subarray(i * featSize, (i + 1) * featSize) } : { logits });
+      }
     } catch (err) {
       for (const item of items) item.reject(err);
     } finally {

@@ -42,10 +42,14 @@ port.on('message', async (msg) => {
     });
     const session = (msg.idle && sessions.idle) || sessions.busy;
     const input = new ort.Tensor('float32', batch.subarray(0, n * size), [n, ...msg.itemDims]);
-    const out = (await session.run({ [msg.input]: input }))[msg.output];
+    const res = await session.run({ [msg.input]: input });
+    const out = res[msg.output];
     // A fresh copy owns its buffer, so it can be transferred instead of cloned.
     const data = out.type === 'float32' ? new Float32Array(out.data) : Float32Array.from(out.data, Number);
-    port.postMessage({ type: 'result', id: msg.id, data, dims: out.dims, dtype: out.type }, [data.buffer]);
+    // The penultimate features (monitoring), when the model has that second output.
+    const f = msg.features ? res[msg.features] : undefined;
+    const features = f ? { data: f.type === 'float32' ? new Float32Array(f.data) : Float32Array.from(f.data, Number), dims: f.dims } : undefined;
+    port.postMessage({ type: 'result', id: msg.id, data, dims: out.dims, dtype: out.type, features }, features ? [data.buffer, features.data.buffer] : [data.buffer]);
   } catch (err) {
     port.postMessage({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
   }

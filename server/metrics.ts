@@ -13,6 +13,8 @@ export interface ServerMetrics {
   observePrediction(alias: string, version: number, topClass: string): void;
   modelInstalled(alias: string, model: LoadedModel, previous: LoadedModel | undefined): void;
   swapFailed(alias: string): void;
+  /** A monitoring window's detector scores (drift gauges); `alerting` = the detectors whose alert is active. */
+  observeMonitoring(model: string, version: number, results: readonly { detector: string; score: number; threshold: number; verdict: string }[], alerting: ReadonlySet<string>): void;
 }
 
 export function createMetrics(opts: {
@@ -101,8 +103,50 @@ export function createMetrics(opts: {
     },
   });
 
+  const driftScore = new client.Gauge({
+    name: 'monitoring_drift_score',
+    help: "Each detector's score on the newest monitored window (p-value, share, distance, accuracy or ms: see the method in `pipeline monitor`).",
+    labelNames: ['model', 'version', 'detector'] as const,
+    registers: [registry],
+  });
+  const driftThreshold = new client.Gauge({
+    name: 'monitoring_drift_threshold',
+    help: "Each detector's threshold on the newest monitored window.",
+    labelNames: ['model', 'version', 'detector'] as const,
+    registers: [registry],
+  });
+  const driftDetected = new client.Gauge({
+    name: 'monitoring_drift_detected',
+    help: '1 when the detector found drift in the newest window, 0 when not, -1 when the window could not tell (too few labels, no SLO).',
+    labelNames: ['model', 'version', 'detector'] as const,
+    registers: [registry],
+  });
+  const alertActive = new client.Gauge({
+    name: 'monitoring_alert_active',
+    help: '1 while the detector has an active alert (after hysteresis), else 0.',
+    labelNames: ['model', 'detector'] as const,
+    registers: [registry],
+  });
+  const windows = new client.Counter({
+    name: 'monitoring_windows_total',
+    help: 'Windows of the prediction log evaluated by the monitor loop.',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    observeMonitoring(model, version, results, alerting) {
+      windows.inc({ model });
+      for (const r of results) {
+        const labels = { model, version: String(version), detector: r.detector };
+        if (Number.isFinite(r.score)) driftScore.set(labels, r.score);
+        else driftScore.remove(labels);
+        if (Number.isFinite(r.threshold)) driftThreshold.set(labels, r.threshold);
+        driftDetected.set(labels, r.verdict === 'drift' ? 1 : r.verdict === 'ok' ? 0 : -1);
+        alertActive.set({ model, detector: r.detector }, alerting.has(r.detector) ? 1 : 0);
+      }
+    },
     observeRequest(route, method, status, seconds) {
       requests.inc({ route, method, status: String(status) });
       duration.observe({ route, method }, seconds);

@@ -12,7 +12,8 @@ import { quietMachine } from './machine-load.ts';
 import { modelFilePath, type ResolvedModel } from './model-source.ts';
 import { TensorPool } from './tensor-pool.ts';
 import type { Worker } from 'node:worker_threads';
-import { createSession, type InferenceThread, type OrtSession, type SessionStatus } from './ort-session.ts';
+import { createSession, outputRoles, type InferenceThread, type OrtSession, type SessionStatus } from './ort-session.ts';
+import type { BatchOutput } from './batcher.ts';
 
 /** A model version that loaded and passed its smoke inference. */
 export interface LoadedModel {
@@ -27,6 +28,8 @@ export interface LoadedModel {
   readonly preprocessingId: string;
   readonly inputName: string;
   readonly outputName: string;
+  /** The output with the penultimate features (monitoring), when the model has one; `/predict` never returns it. */
+  readonly featuresName: string | null;
   /** ISO time the model finished loading. */
   readonly loadedAt: string;
   readonly batcher: Batcher;
@@ -128,21 +131,27 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
     throw new ModelLoadError(m, 'session', `onnxruntime cannot load it: ${why(err)}`, err);
   }
   try {
-    if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
-      throw new ModelLoadError(m, 'session', `expected one input and one output, found inputs [${session.inputNames.join(', ')}], outputs [${session.outputNames.join(', ')}]`);
+    const roles = outputRoles(session.outputNames);
+    const outputsOk = session.outputNames.length === 1 || (session.outputNames.length === 2 && roles.features !== undefined);
+    if (session.inputNames.length !== 1 || !outputsOk) {
+      throw new ModelLoadError(m, 'session', `expected one input and one output (logits) or two (logits and 'features'), found inputs [${session.inputNames.join(', ')}], outputs [${session.outputNames.join(', ')}]`);
     }
     const inputName = session.inputNames[0]!;
-    const outputName = session.outputNames[0]!;
+    const outputName = roles.logits;
     const classes = labels.length;
 
     const quiet = quietMachine();
-    const infer = async (inputs: readonly Float32Array[], idle = false, hangMs?: number): Promise<Float32Array> => {
+    const infer = async (inputs: readonly Float32Array[], idle = false, hangMs?: number): Promise<BatchOutput> => {
       const n = inputs.length;
       const t = await session.run(inputs, [3, spec.crop, spec.crop], idle && (hangMs !== undefined || quiet()), hangMs);
       if (t.type !== 'float32' || t.dims.length !== 2 || t.dims[0] !== n || t.dims[1] !== classes) {
         throw new Error(`model output '${outputName}' is ${t.type} [${t.dims.join(',')}], expected float32 [${n},${classes}]`);
       }
-      return t.data;
+      const f = t.features;
+      if (roles.features && (!f || f.dims.length !== 2 || f.dims[0] !== n)) {
+        throw new Error(`model output '${roles.features}' is [${f?.dims.join(',') ?? 'missing'}], expected [${n},D]`);
+      }
+      return f ? { logits: t.data, features: f.data } : { logits: t.data };
     };
 
     try {
@@ -150,7 +159,7 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
       for (const idle of [false, true]) {
         // The load's own watchdog is generous: a first run may page the model in on a busy machine.
         const smoke = await infer([new Float32Array(itemSize)], idle, Math.max(opts.inferenceTimeoutMs, 30_000));
-        if (!smoke.every(Number.isFinite)) throw new Error('non-finite logits on a zero input');
+        if (!smoke.logits.every(Number.isFinite)) throw new Error('non-finite logits on a zero input');
       }
     } catch (err) {
       throw new ModelLoadError(m, 'smoke', `smoke inference failed: ${why(err)}`, err);
@@ -167,6 +176,7 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
       preprocessingId: preprocessingId(spec),
       inputName,
       outputName,
+      featuresName: roles.features ?? null,
       loadedAt: new Date().toISOString(),
       tensorPool,
       batcher: new Batcher({ itemSize, maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, infer, onRun: opts.onRun }),

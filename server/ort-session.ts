@@ -24,6 +24,18 @@ export interface SessionOutput {
   readonly dims: readonly number[];
   /** onnxruntime's element type of the output before conversion (float32 expected). */
   readonly type: string;
+  /** The second output (penultimate features for monitoring), when the session was created with one. */
+  readonly features?: { readonly data: Float32Array; readonly dims: readonly number[] };
+}
+
+/** The output carrying the penultimate features in exported models (steps/export, ml/onnx/compose-head.ts). */
+export const FEATURES_OUTPUT = 'features';
+
+/** Which output is the logits and which (if any) the features: `logits` by name, else the first non-features. */
+export function outputRoles(names: readonly string[]): { logits: string; features?: string } {
+  const features = names.includes(FEATURES_OUTPUT) ? FEATURES_OUTPUT : undefined;
+  const logits = names.includes('logits') ? 'logits' : names.find((n) => n !== FEATURES_OUTPUT) ?? names[0]!;
+  return features ? { logits, features } : { logits };
 }
 
 export interface OrtSession {
@@ -100,7 +112,8 @@ async function mainThreadSession(model: Uint8Array, threads: SessionThreads): Pr
     await busy.release();
     throw err;
   }
-  const [input, output] = [busy.inputNames[0]!, busy.outputNames[0]!];
+  const input = busy.inputNames[0]!;
+  const roles = outputRoles(busy.outputNames);
   let batch = new Float32Array(0);
   return {
     inputNames: busy.inputNames,
@@ -113,9 +126,12 @@ async function mainThreadSession(model: Uint8Array, threads: SessionThreads): Pr
       for (let i = 0; i < n; i++) batch.set(inputs[i]!, i * size);
       const data = batch.subarray(0, n * size);
       const session = (lone && idle) || busy;
-      const t = (await session.run({ [input]: new ort.Tensor('float32', data, [n, ...itemDims]) }))[output]!;
+      const res = await session.run({ [input]: new ort.Tensor('float32', data, [n, ...itemDims]) });
+      const t = res[roles.logits]!;
       const out = t.type === 'float32' ? (t.data as Float32Array) : Float32Array.from(t.data as ArrayLike<number>, Number);
-      return { data: out, dims: t.dims, type: t.type };
+      const f = roles.features ? res[roles.features] : undefined;
+      const features = f ? { data: f.type === 'float32' ? (f.data as Float32Array) : Float32Array.from(f.data as ArrayLike<number>, Number), dims: f.dims } : undefined;
+      return { data: out, dims: t.dims, type: t.type, ...(features ? { features } : {}) };
     },
     release: async () => {
       await busy.release();
@@ -131,7 +147,7 @@ async function mainThreadSession(model: Uint8Array, threads: SessionThreads): Pr
 type WorkerReply =
   | { type: 'ready'; inputNames: string[]; outputNames: string[] }
   | { type: 'failed'; message: string }
-  | { type: 'result'; id: number; data: Float32Array; dims: number[]; dtype: string }
+  | { type: 'result'; id: number; data: Float32Array; dims: number[]; dtype: string; features?: { data: Float32Array; dims: number[] } }
   | { type: 'error'; id: number; message: string };
 
 /** One input as sent to the worker: an offset into the shared pool, or the floats themselves. */
@@ -188,7 +204,8 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
   const bytes = new Uint8Array(model); // a copy, kept for restarts
   let current = await startWorker(bytes, threads, pool);
   const names = { inputNames: current.inputNames, outputNames: current.outputNames };
-  const [input, output] = [names.inputNames[0]!, names.outputNames[0]!];
+  const input = names.inputNames[0]!;
+  const roles = outputRoles(names.outputNames);
   const pending = new Map<number, { resolve(o: SessionOutput): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   let nextId = 0;
   let status: SessionStatus = 'ok';
@@ -219,7 +236,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
       pending.delete(m.id);
       clearTimeout(p.timer);
       if (m.type === 'error') p.reject(new Error(m.message));
-      else p.resolve({ data: m.data, dims: m.dims, type: m.dtype });
+      else p.resolve({ data: m.data, dims: m.dims, type: m.dtype, ...(m.features ? { features: m.features } : {}) });
     });
     w.on('error', (err) => sup.onEvent?.(`inference worker error: ${err.message}`));
     w.once('exit', (code) => {
@@ -276,7 +293,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
           if (pending.has(id)) abandon(worker, `inference run ${id} took longer than ${hangMs} ms`);
         }, hangMs);
         pending.set(id, { resolve, reject, timer });
-        worker.postMessage({ id, parts, itemDims, input, output, idle: idle === true }, transfer);
+        worker.postMessage({ id, parts, itemDims, input, output: roles.logits, features: roles.features, idle: idle === true }, transfer);
       });
     },
     alive: () => status === 'ok',

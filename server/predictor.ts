@@ -2,7 +2,7 @@
  * One prediction, from uploaded bytes to top-k: check the bytes, lease the model, decode and normalise with the
  * training code (`ml/preprocess`, so there is no train/serve skew), queue the tensor on the model's batcher, log.
  */
-import { decodeForViews, imageStats, toTensor, type DecodeOptions, type PreprocessSpec, type RawImage } from '../ml/preprocess/index.ts';
+import { decodeForViews, toTensor, type DecodeOptions, type PreprocessSpec, type RawImage } from '../ml/preprocess/index.ts';
 import { sha256 } from '../runner/hash.ts';
 import type { Deadline } from './deadline.ts';
 import { HttpError } from './errors.ts';
@@ -12,6 +12,7 @@ import type { ServerLogger } from './logger.ts';
 import type { ModelHolder } from './model-holder.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { PredictionRecord, PredictionSink } from './prediction-sink.ts';
+import { monitoringFields, observeInput, type ProjectionLookup } from './prediction-record.ts';
 
 export interface ClassProb {
   readonly id: number;
@@ -37,6 +38,8 @@ export interface PredictorDeps {
   readonly metrics: ServerMetrics;
   readonly sink: PredictionSink;
   readonly log: ServerLogger;
+  /** The monitoring projection of a model version (its reference profile's PCA); absent: no embedding logged. */
+  readonly projection?: ProjectionLookup;
 }
 
 /** Softmax over `logits`, then the `k` most probable classes, most probable first (ties: lower id first). */
@@ -114,7 +117,8 @@ export class Predictor {
       const announcement = model.batcher.announce();
       let imageSha256 = '';
       let logits: Float32Array;
-      let stats: ReturnType<typeof imageStats>;
+      let features: Float32Array | undefined;
+      let stats: ReturnType<typeof observeInput>;
       const slot = model.tensorPool.acquire();
       const inUse: Promise<unknown>[] = [];
       try {
@@ -130,11 +134,11 @@ export class Predictor {
           }),
         );
         // Leaves the batcher's queue if the deadline passes before its run starts.
-        const inference = model.batcher.run(prepared.tensor, announcement, deadline.signal);
+        const inference = model.batcher.runRow(prepared.tensor, announcement, deadline.signal);
         inUse.push(inference);
         // Drift statistics are computed while the model runs (they only feed the log).
-        stats = imageStats(prepared.raw, 2);
-        logits = await deadline.race(inference).catch(unavailable);
+        stats = observeInput(prepared.raw, header, bytes.length);
+        ({ logits, features } = await deadline.race(inference).catch(unavailable));
       } finally {
         announcement.withdraw();
         // The slot is reused only once nothing can still write (a late decode) or read (a running batch) it.
@@ -156,7 +160,7 @@ export class Predictor {
         topK: predictions,
         latencyMs: latency_ms,
         imageSha256,
-        inputStats: { meanBrightness: stats.meanBrightness, contrast: stats.contrast, width: header.width, height: header.height },
+        ...monitoringFields(stats, logits, features, this.#d.projection?.(model.name, model.version) ?? null),
       });
       return result;
     } finally {

@@ -7,6 +7,7 @@ import { aggregateStep } from './aggregate/index.ts';
 import { exportStep } from './export/index.ts';
 import { featuresStep } from './features/index.ts';
 import { gridStep } from './grid/index.ts';
+import { monitorStep } from './monitor/index.ts';
 import { registerStep } from './register/index.ts';
 import { serveStep } from './serve/index.ts';
 import { architecturesSection } from './sections/architectures.ts';
@@ -18,6 +19,6 @@ import { splitStep } from './split/index.ts';
 import { trainStep } from './train/index.ts';
 
 export const registry: Registry = {
-  steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep, exportStep, registerStep, serveStep],
+  steps: [splitStep, featuresStep, gridStep, trainStep, aggregateStep, exportStep, registerStep, serveStep, monitorStep],
   sections: [dataSection, backboneSection, architecturesSection, storeSection, artifactsSection],
 };

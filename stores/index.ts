@@ -9,11 +9,12 @@ import { SqlDataVersionStore, type DataVersionStore } from './data-version-store
 import { SqlFeatureStore, type FeatureStore } from './feature-store.ts';
 import { SqlFileHashCache, type FileHashCache } from './file-hash-cache.ts';
 import { STORE_MIGRATIONS } from './migrations.ts';
+import { SqlMonitoringStore, type MonitoringStore } from './monitoring-store.ts';
 import { SqlPredictionLog, type PredictionLog } from './prediction-log.ts';
 import { SqlRegistryStore, type RegistryStore } from './registry-store.ts';
 import { SqlTrackingStore, type TrackingStore } from './tracking-store.ts';
 
-export type { TrackingStore, RegistryStore, FeatureStore, PredictionLog, FileHashCache, DataVersionStore };
+export type { TrackingStore, RegistryStore, FeatureStore, PredictionLog, FileHashCache, DataVersionStore, MonitoringStore };
 
 export interface Stores {
   readonly tracking: TrackingStore;
@@ -23,6 +24,8 @@ export interface Stores {
   readonly fileHashes: FileHashCache;
   /** Dataset versions (one per split), their images and counts per class and split. */
   readonly dataVersions: DataVersionStore;
+  /** Reference profiles, detector results per window, alerts (issue 12). */
+  readonly monitoring: MonitoringStore;
   /** Where the stores live (printable, password removed). */
   readonly target: string;
   /** Runs whose owner died (lease expired), marked `killed` when the stores were opened. */
@@ -71,6 +74,7 @@ export async function storesOn(db: SqlClient, opts: Omit<OpenStoresOptions, 'url
     predictions: new SqlPredictionLog(db),
     fileHashes: new SqlFileHashCache(db, { now: opts.now }),
     dataVersions: new SqlDataVersionStore(db, { now: opts.now }),
+    monitoring: new SqlMonitoringStore(db, { now: opts.now }),
     target: opts.target ?? db.target,
     recoveredRuns,
     migrated: opts.migrated ?? { applied: [] },

@@ -2,6 +2,7 @@
 import { DATA_VERSION_MIGRATIONS } from './data-version-schema.ts';
 import { FEATURE_MIGRATIONS } from './feature-schema.ts';
 import { FILE_HASH_MIGRATIONS } from './file-hash-cache.ts';
+import { MONITORING_MIGRATIONS } from './monitoring-schema.ts';
 import { PREDICTION_MIGRATIONS } from './prediction-log-schema.ts';
 import { REGISTRY_MIGRATIONS } from './registry-schema.ts';
 import type { MigrationSet } from './sql/index.ts';
@@ -14,4 +15,5 @@ export const STORE_MIGRATIONS: readonly MigrationSet[] = [
   PREDICTION_MIGRATIONS,
   FILE_HASH_MIGRATIONS,
   DATA_VERSION_MIGRATIONS,
+  MONITORING_MIGRATIONS,
 ];

@@ -1,6 +1,8 @@
 /**
  * Export: one self-contained ONNX model = backbone up to its feature node + the trained dense head.
- * Input `images` float32 [N,3,224,224] (dynamic batch), output `logits` float32 [N,C].
+ * Input `images` float32 [N,3,224,224] (dynamic batch), output `logits` float32 [N,C], and with `featuresOutput`
+ * a second output float32 [N,D]: the head's input (the backbone's penultimate features, flip-averaged with TTA),
+ * which monitoring projects into its embedding space.
  */
 import { addFeatureOutput } from './feature-output.ts';
 import { addFlipBranch } from './flip-branch.ts';
@@ -20,6 +22,8 @@ export interface ComposeHeadOptions {
   readonly metadata?: Readonly<Record<string, string>>;
   /** Average the features of the image and its horizontal mirror before the head (test-time augmentation). */
   readonly testTimeFlip?: boolean;
+  /** Name of a second output carrying the head's input features (monitoring); none when absent. */
+  readonly featuresOutput?: string;
 }
 
 const ACTIVATION_OP: Record<DenseLayer['activation'], string | undefined> = { linear: undefined, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', elu: 'Elu' };
@@ -58,6 +62,7 @@ export function composeHeadModel(backbone: Uint8Array, opts: ComposeHeadOptions)
   const itemDims = (input.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue ?? 0));
   const nodes: INodeProto[] = [];
   let x = opts.testTimeFlip ? addFlipBranch(graph, opts.backboneInput, featureTensor, itemDims[2]!, featureDim ?? opts.layers[0]!.inDim) : featureTensor;
+  const headInput = x;
   opts.layers.forEach((l, i) => {
     const last = i === opts.layers.length - 1;
     const act = ACTIVATION_OP[l.activation];
@@ -79,9 +84,16 @@ export function composeHeadModel(backbone: Uint8Array, opts: ComposeHeadOptions)
   const inputInfo = valueInfo(inputName, DataType.FLOAT, ['N', ...itemDims]);
   graph.input = (graph.input ?? []).map((i) => (i.name === opts.backboneInput ? inputInfo : i));
   graph.output = [...(graph.output ?? []), valueInfo(outputName, DataType.FLOAT, ['N', opts.layers[opts.layers.length - 1]!.outDim])];
+  const outputs = [outputName];
+  if (opts.featuresOutput) {
+    if (opts.featuresOutput === outputName) throw new Error(`composeHeadModel: featuresOutput '${opts.featuresOutput}' is the logits' name; choose another (e.g. 'features')`);
+    graph.node.push(node('Identity', [headInput], [opts.featuresOutput], `${opts.featuresOutput}_Identity`));
+    graph.output.push(valueInfo(opts.featuresOutput, DataType.FLOAT, ['N', featureDim ?? opts.layers[0]!.inDim]));
+    outputs.push(opts.featuresOutput);
+  }
 
-  // Drops the original 1000-class classifier and anything else the logits do not need.
-  pruneToOutputs(model, [outputName]);
+  // Drops the original 1000-class classifier and anything else the outputs do not need.
+  pruneToOutputs(model, outputs);
   model.producerName = 'food101-mlops';
   model.producerVersion = 'compose-head/1';
   if (opts.metadata) setMetadata(model, opts.metadata);

@@ -14,12 +14,14 @@ import { dataSection } from '../sections/data.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { gateOptions, gateSchema } from './gate.ts';
 import { gitCommit, pipelineFileHash, relativeTo } from './lineage.ts';
+import { monitoringProfileSchema } from './monitoring-profile-schema.ts';
 
 const schema = Type.Object(
   {
     model: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', default: 'food101', description: 'Registered model name (the original project used best_model).' }),
     gate: gateSchema,
     auto_promote: Type.Boolean({ default: false, description: 'Promote the new challenger at once if it passes the gate.' }),
+    monitoring_profile: monitoringProfileSchema,
   },
   { additionalProperties: false },
 );
@@ -33,7 +35,7 @@ export interface RegisterResult {
 
 export const registerStep = defineStep({
   name: 'register',
-  version: 2,
+  version: 3,
   description: 'Register the exported model with lineage and metrics; champion if first, else challenger.',
   schema,
   needs: ['split', 'aggregate', 'export'],
@@ -76,6 +78,8 @@ export const registerStep = defineStep({
       return { result, content: { model: result.model, version: result.version, sha256: result.sha256 } };
     }
     ctx.log.success(`registered ${params.model} v${version.version} as ${version.aliases.join(', ')} (test.accuracy ${metrics['test.accuracy']?.toFixed(4)})`);
+    // Monitoring's reference for this version, from its test split (before any alias moves onto it).
+    if (params.monitoring_profile.enabled) await (await import('./monitoring-profile.ts')).storeRegisterProfile(ctx, split, exp.dir, params.model, version.version, params.monitoring_profile);
     if (params.auto_promote && version.aliases.includes('challenger')) {
       try {
         await registry.promote(params.model, gateOptions(params.gate));

@@ -7,6 +7,7 @@ import { Type, type Static } from '../../runner/schema-builder.ts';
 import { defineStep } from '../../runner/step.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
 import { dashboardSchema } from './dashboard-schema.ts';
+import { monitoringSchema } from './monitoring-schema.ts';
 
 const schema = Type.Object(
   {
@@ -54,6 +55,7 @@ const schema = Type.Object(
     max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: how long an idle model waits for requests still being decoded, to run them as one batch.' }),
     poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
     dashboard: dashboardSchema,
+    monitoring: monitoringSchema,
   },
   { additionalProperties: false },
 );

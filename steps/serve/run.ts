@@ -6,6 +6,7 @@ import { createBatchedWriter } from '../../stores/batched-writer.ts';
 import { dashboardOptions } from './dashboard-schema.ts';
 import type { ServeParams } from './index.ts';
 import { artifactCache, registrySource } from './registry-source.ts';
+import { monitoringDeps } from './monitoring-deps.ts';
 
 export async function runServe(ctx: StepContext, p: ServeParams) {
   const log = ctx.log;
@@ -44,6 +45,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     predictionLog,
     predictionStore: ctx.stores.predictions,
     dashboard: dashboardOptions(p.dashboard),
+    ...monitoringDeps(ctx, p),
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.
     handleSignals: false,

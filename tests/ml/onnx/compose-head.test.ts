@@ -104,6 +104,27 @@ describe('composeHeadModel', () => {
     await session.release();
   });
 
+  it('with featuresOutput, a second output carries the head input (flip-averaged features); logits unchanged', async () => {
+    const layers = [randomLayer(1280, 5, 'linear', 21, 0.3)];
+    const model = composeHeadModel(bytes, { backboneInput: 'input', featureNode: backboneFeatureNode, layers, testTimeFlip: true, featuresOutput: 'features' });
+    const session = await createSession(model, { intraOpNumThreads: 2 });
+    assert.deepEqual(session.outputNames, ['logits', 'features']);
+    const batch = await batchOf(photos(1).slice(0, 2));
+    const mirrored = new Float32Array(batch.length);
+    for (let i = 0; i < batch.length; i += 224) for (let x = 0; x < 224; x++) mirrored[i + x] = batch[i + 223 - x]!;
+    const a = await backbone.features(batch, 2);
+    const b = await backbone.features(mirrored, 2);
+    const mean = a.map((v, i) => (v + b[i]!) / 2);
+    const { data: feats, cols } = await runLogits(session, 'images', batch, 2, [3, 224, 224], 'features');
+    assert.equal(cols, 1280);
+    for (let i = 0; i < mean.length; i++) assert.ok(Math.abs(feats[i]! - mean[i]!) < 1e-4, `feature ${i}: ${feats[i]} vs ${mean[i]}`);
+    const { data: logits } = await runLogits(session, 'images', batch, 2, [3, 224, 224], 'logits');
+    const want = denseForward(layers, mean, 2);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(logits[i]! - want[i]!) < 1e-4, `logit ${i}`);
+    await session.release();
+    assert.throws(() => composeHeadModel(bytes, { backboneInput: 'input', featureNode: backboneFeatureNode, layers, featuresOutput: 'logits' }), /featuresOutput 'logits' is the logits' name/);
+  });
+
   it('rejects heads that do not fit', () => {
     assert.throws(() => compose([]), /the head has no layers/);
     assert.throws(() => compose([randomLayer(1000, 13, 'linear', 1)]), /layer 0: inDim 1000 does not match the backbone feature dim 1280/);

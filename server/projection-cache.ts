@@ -1,0 +1,38 @@
+/**
+ * The monitoring projection of each served version, read once from its reference profile in the store and kept
+ * in memory, so the predictor looks it up synchronously (no store round trip per request). Until the read
+ * completes (the first requests after a load) records are logged without an embedding; a version without a
+ * profile is asked again after `retryMs` (someone may run `pipeline monitor profile`).
+ */
+import type { PcaProjection } from '../ml/monitoring/pca.ts';
+import type { ProjectionLookup } from './prediction-record.ts';
+
+export interface ProfileSource {
+  getProfile(modelName: string, version: number): Promise<unknown>;
+}
+
+export function projectionCache(source: ProfileSource, opts: { retryMs?: number; onError?: (message: string) => void } = {}): ProjectionLookup {
+  const retryMs = opts.retryMs ?? 60_000;
+  const known = new Map<string, { projection: PcaProjection | null; at: number }>();
+  const pending = new Set<string>();
+  return (name, version) => {
+    const key = `${name}@${version}`;
+    const hit = known.get(key);
+    if (hit && (hit.projection || Date.now() - hit.at < retryMs)) return hit.projection;
+    if (!pending.has(key)) {
+      pending.add(key);
+      void source
+        .getProfile(name, version)
+        .then((p) => {
+          const projection = (p as { projection?: PcaProjection } | null)?.projection ?? null;
+          known.set(key, { projection, at: Date.now() });
+        })
+        .catch((err: unknown) => {
+          known.set(key, { projection: null, at: Date.now() });
+          opts.onError?.(`monitoring profile of ${key}: ${err instanceof Error ? err.message : String(err)}`);
+        })
+        .finally(() => pending.delete(key));
+    }
+    return hit?.projection ?? null;
+  };
+}

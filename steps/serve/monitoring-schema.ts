@@ -1,0 +1,131 @@
+/**
+ * `serve.with.monitoring` (and the `monitor` stage's `with`): windows, detector thresholds, alert hysteresis,
+ * notification sinks and capture. Every key is optional; defaults follow Evidently and NannyML
+ * (ml/monitoring/config.ts, ml/monitoring/README.md). `toMonitorConfig` maps the snake_case file keys onto the
+ * library's config.
+ */
+import type { MonitorConfigInput } from '../../ml/monitoring/config.ts';
+import { NUMERIC_IMAGE_STATS } from '../../ml/monitoring/image-stats.ts';
+import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
+
+const numericTest = (what: string) =>
+  Type.Object(
+    {
+      method: StringEnum(['auto', 'ks', 'wasserstein', 'psi', 'chisquare', 'jensenshannon'], { default: 'auto', description: `Test per ${what}: auto = KS (p < 0.05) for a reference of <= 1000 values, normed Wasserstein (>= 0.1) above (Evidently).` }),
+      threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "Overrides the method's default threshold (KS/chi2 p-value 0.05, Wasserstein/PSI/JS 0.1)." })),
+    },
+    { additionalProperties: false, default: {} },
+  );
+
+const sink = Type.Union([
+  Type.Object(
+    {
+      webhook: Type.String({ description: 'URL that receives each alert as a JSON POST (configuration only, never from a request). An empty string disables the sink (e.g. ${ALERT_WEBHOOK:-}).' }),
+      timeout_ms: Type.Integer({ minimum: 1, default: 5000, description: 'Per attempt.' }),
+      retries: Type.Integer({ minimum: 0, default: 3, description: 'Attempts after the first, with exponential backoff (0.5 s, 1 s, 2 s ...).' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ file: Type.String({ description: 'JSONL file each alert is appended to (one line per alert, one write each).' }) }, { additionalProperties: false }),
+  Type.Object({ log: Type.Boolean({ description: 'Write alerts to the process log.' }) }, { additionalProperties: false }),
+]);
+
+export const monitoringSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Run the monitor loop inside the server (drift gauges in /metrics, alerts to the sinks).' }),
+    window: Type.Object(
+      {
+        requests: Type.Integer({ minimum: 10, default: 200, description: 'Window = the newest this many predictions of the served version.' }),
+        minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Window = the predictions of the last this many minutes instead (at most `requests` of them).' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    interval_s: Type.Number({ exclusiveMinimum: 0, default: 60, description: 'How often the server loop evaluates (only when at least one new window of requests arrived since the last).' }),
+    detectors: Type.Object(
+      {
+        input_drift: Type.Object(
+          {
+            test: numericTest('input statistic'),
+            drift_share: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5, description: "Input drift when at least this share of the statistics drifted (Evidently's drift_share)." }),
+            stats: Type.Optional(Type.Array(StringEnum(NUMERIC_IMAGE_STATS), { minItems: 1, description: 'Statistics counted (default: the 12 pixel statistics).' })),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        embedding_drift: Type.Object(
+          {
+            alpha: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.05, description: 'MMD permutation-test p-value below which the embedding drifted.' }),
+            permutations: Type.Integer({ minimum: 19, default: 500 }),
+            max_window: Type.Integer({ minimum: 2, default: 300, description: 'Window subsampled to this size (MMD costs O(n^2)).' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        out_of_scope: Type.Object(
+          {
+            max_share: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Share of out-of-scope photos tolerated (default: the calibrated false-positive rate, 5%).' })),
+            alpha: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.01, description: 'Binomial test of the share against the calibrated rate.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        prediction_drift: Type.Object(
+          {
+            method: StringEnum(['auto', 'chisquare', 'chi2_contingency', 'jensenshannon'], { default: 'auto', description: 'auto: two-sample chi-squared (p < 0.05) for <= 1000 reference predictions, Jensen-Shannon (>= 0.1) above.' }),
+            threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        confidence_drift: numericTest('top-1 probability'),
+        estimated_accuracy: Type.Object(
+          { max_drop: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Alert when CBPE falls this far below the reference accuracy (default: 3 sd of a window of this size, NannyML).' })) },
+          { additionalProperties: false, default: {} },
+        ),
+        feedback_accuracy: Type.Object(
+          {
+            min_samples: Type.Integer({ minimum: 1, default: 30, description: 'Labelled predictions needed in the window.' }),
+            tolerance: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.05, description: 'Alert when the Wilson upper bound is below reference accuracy minus this.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        latency: Type.Object(
+          {
+            p50_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+            p95_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+            p99_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'SLO on the window\'s p99 server latency.' })),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    hysteresis: Type.Object(
+      {
+        fire_after: Type.Integer({ minimum: 1, default: 2, description: 'Consecutive drifted windows before an alert fires.' }),
+        clear_after: Type.Integer({ minimum: 1, default: 3, description: 'Consecutive clean windows before it clears.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    notify: Type.Array(sink, { default: [{ log: true }], description: 'Where alerts go: webhook, JSONL file, log.' }),
+    retrain_command: Type.String({ default: 'npx pipeline run pipelines/food101.yaml', description: 'The command an alert tells a person to run (retraining is never automatic).' }),
+    report_dir: Type.String({ default: 'outputs/monitoring', description: 'Where `pipeline monitor --report` and the monitor stage write report.md and its plots.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type MonitoringParams = Static<typeof monitoringSchema>;
+export type SinkParams = MonitoringParams['notify'][number];
+
+/** The library's configuration from the file's keys. */
+export function toMonitorConfig(p: MonitoringParams): MonitorConfigInput {
+  const d = p.detectors;
+  const lat = d.latency;
+  return {
+    inputDrift: { test: { method: d.input_drift.test.method, threshold: d.input_drift.test.threshold }, driftShare: d.input_drift.drift_share, ...(d.input_drift.stats ? { stats: d.input_drift.stats } : {}) },
+    embeddingDrift: { alpha: d.embedding_drift.alpha, permutations: d.embedding_drift.permutations, maxWindow: d.embedding_drift.max_window },
+    outOfScope: { alpha: d.out_of_scope.alpha, ...(d.out_of_scope.max_share !== undefined ? { maxShare: d.out_of_scope.max_share } : {}) },
+    predictionDrift: { method: d.prediction_drift.method, threshold: d.prediction_drift.threshold },
+    confidenceDrift: { method: d.confidence_drift.method, threshold: d.confidence_drift.threshold },
+    estimatedAccuracy: d.estimated_accuracy.max_drop !== undefined ? { maxDrop: d.estimated_accuracy.max_drop } : {},
+    feedbackAccuracy: { minSamples: d.feedback_accuracy.min_samples, tolerance: d.feedback_accuracy.tolerance },
+    latency: { ...(lat.p50_ms !== undefined ? { p50Ms: lat.p50_ms } : {}), ...(lat.p95_ms !== undefined ? { p95Ms: lat.p95_ms } : {}), ...(lat.p99_ms !== undefined ? { p99Ms: lat.p99_ms } : {}) },
+    hysteresis: { fireAfter: p.hysteresis.fire_after, clearAfter: p.hysteresis.clear_after },
+  };
+}

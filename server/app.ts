@@ -32,8 +32,11 @@ export interface AppDeps extends ServeOptions {
   readonly logger?: ServerLogger;
   /** Process metrics (CPU, RSS, event loop lag) in `/metrics`. Default true. */
   readonly defaultMetrics?: boolean;
-  /** Monitoring: the projection of each version's penultimate features that the log keeps (its reference profile). */
-  readonly projection?: ProjectionLookup;
+  /**
+   * Monitoring on: full statistics in every prediction record, and the projection of each version's penultimate
+   * features (from its reference profile) when `projection` is given. Absent: basic records (monitoring off).
+   */
+  readonly monitoring?: { readonly projection?: ProjectionLookup };
   /** Monitoring: starts the periodic monitor (drift gauges in `/metrics`); stopped on `close()`. */
   readonly startMonitor?: (metrics: ServerMetrics) => MonitorLoop;
 }
@@ -84,7 +87,7 @@ export function createApp(deps: AppDeps): ServeApp {
   });
   const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`));
   const limits = { maxPixels: options.maxPixels, maxFullDecodePixels: options.maxFullDecodePixels };
-  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log, projection: deps.projection });
+  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log, monitoring: deps.monitoring });
   const monitor = deps.startMonitor?.(metrics);
   const uploads = new UploadBudget({
     budgetBytes: options.uploadBudgetBytes,

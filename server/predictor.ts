@@ -38,8 +38,11 @@ export interface PredictorDeps {
   readonly metrics: ServerMetrics;
   readonly sink: PredictionSink;
   readonly log: ServerLogger;
-  /** The monitoring projection of a model version (its reference profile's PCA); absent: no embedding logged. */
-  readonly projection?: ProjectionLookup;
+  /**
+   * Monitoring on: full input statistics and output summary per record, plus the projection of the penultimate
+   * features (the version's reference profile's PCA) when `projection` knows it. Absent: the four basic statistics.
+   */
+  readonly monitoring?: { readonly projection?: ProjectionLookup };
 }
 
 /** Softmax over `logits`, then the `k` most probable classes, most probable first (ties: lower id first). */
@@ -137,7 +140,7 @@ export class Predictor {
         const inference = model.batcher.runRow(prepared.tensor, announcement, deadline.signal);
         inUse.push(inference);
         // Drift statistics are computed while the model runs (they only feed the log).
-        stats = observeInput(prepared.raw, header, bytes.length);
+        stats = observeInput(prepared.raw, header, bytes.length, this.#d.monitoring !== undefined);
         ({ logits, features } = await deadline.race(inference).catch(unavailable));
       } finally {
         announcement.withdraw();
@@ -160,7 +163,7 @@ export class Predictor {
         topK: predictions,
         latencyMs: latency_ms,
         imageSha256,
-        ...monitoringFields(stats, logits, features, this.#d.projection?.(model.name, model.version) ?? null),
+        ...monitoringFields(stats, logits, features, this.#d.monitoring?.projection?.(model.name, model.version) ?? null),
       });
       return result;
     } finally {

@@ -12,7 +12,7 @@ export function monitoringDeps(ctx: StepContext, p: ServeParams) {
   const stores = { predictions: ctx.stores.predictions, monitoring: ctx.stores.monitoring };
   const sinks = sinksFrom(m, ctx.paths.workdir, ctx.log);
   return {
-    projection: projectionCache(ctx.stores.monitoring, { onError: (msg) => ctx.log.warn(msg) }),
+    monitoring: { projection: projectionCache(ctx.stores.monitoring, { onError: (msg) => ctx.log.warn(msg) }) },
     startMonitor: (metrics: Parameters<typeof startMonitorLoop>[1]) =>
       startMonitorLoop(
         { stores, model: p.model, intervalMs: m.interval_s * 1000, windowRequests: m.window.requests, windowMinutes: m.window.minutes, config: toMonitorConfig(m), sinks, retrainCommand: m.retrain_command, log: ctx.log },

@@ -12,13 +12,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { mulberry32, shuffled } from '../ml/random.ts';
 import { parseCsv } from '../steps/split/manifest.ts';
 
 const { values: args } = parseArgs({ options: { url: { type: 'string' }, split: { type: 'string' }, root: { type: 'string' }, window: { type: 'string', default: '200' }, pipeline: { type: 'string', default: 'pipelines/food101.yaml' } } });
 if (!args.url || !args.split) throw new Error('usage: --url http://127.0.0.1:18320 --split data/processed/<version> [--window 200]');
 const root = path.resolve(args.root ?? process.env.FOOD101_DIR ?? '../shared/data/food101-mini');
 const n = Number(args.window);
-const files = parseCsv(fs.readFileSync(path.join(args.split, 'test.csv'), 'utf8')).map((e) => path.join(root, e.path)).slice(0, n);
+// A seeded sample: the manifest is sorted by class, and its first n photos would change the class mix.
+const files = shuffled(parseCsv(fs.readFileSync(path.join(args.split, 'test.csv'), 'utf8')).map((e) => path.join(root, e.path)), mulberry32(7)).slice(0, n);
 const ordinary = files.map((f) => fs.readFileSync(f));
 const dark = await Promise.all(ordinary.map((b) => sharp(b).modulate({ brightness: 0.4 }).jpeg({ quality: 90 }).toBuffer()));
 const negative = await Promise.all(ordinary.map((b) => sharp(b).negate({ alpha: false }).jpeg({ quality: 90 }).toBuffer()));
@@ -38,7 +40,7 @@ async function send(photos: readonly Buffer[]): Promise<void> {
 }
 
 interface Out { detectors: Record<string, { score: number | null; verdict: string }>; causes: string[]; alerts: { event: string; detector: string; message: string }[] }
-const plan: [string, readonly Buffer[]][] = [['ordinary', ordinary], ['dark', dark], ['dark', dark], ['ordinary', ordinary], ['ordinary', ordinary], ['ordinary', ordinary], ['negative', negative], ['negative', negative], ['ordinary', ordinary]];
+const plan: [string, readonly Buffer[]][] = [['ordinary', ordinary], ['ordinary', ordinary], ['ordinary', ordinary], ['dark', dark], ['dark', dark], ['ordinary', ordinary], ['ordinary', ordinary], ['ordinary', ordinary], ['negative', negative], ['negative', negative], ['ordinary', ordinary]];
 for (const [name, photos] of plan) {
   await send(photos);
   const out = JSON.parse(execFileSync(process.execPath, ['bin/pipeline.js', 'monitor', '--json', '--pipeline', args.pipeline!], { encoding: 'utf8' })) as Out;

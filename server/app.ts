@@ -16,6 +16,7 @@ import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { nullSink, type PredictionSink } from './prediction-sink.ts';
 import { Predictor } from './predictor.ts';
 import type { ProjectionLookup } from './prediction-record.ts';
+import type { Capture } from './capture.ts';
 import type { MonitorLoop } from './monitor-loop.ts';
 import { createRouter, type RequestState } from './routes.ts';
 import { TensorPool } from './tensor-pool.ts';
@@ -36,7 +37,7 @@ export interface AppDeps extends ServeOptions {
    * Monitoring on: full statistics in every prediction record, and the projection of each version's penultimate
    * features (from its reference profile) when `projection` is given. Absent: basic records (monitoring off).
    */
-  readonly monitoring?: { readonly projection?: ProjectionLookup };
+  readonly monitoring?: { readonly projection?: ProjectionLookup; readonly capture?: Capture };
   /** Monitoring: starts the periodic monitor (drift gauges in `/metrics`); stopped on `close()`. */
   readonly startMonitor?: (metrics: ServerMetrics) => MonitorLoop;
 }

@@ -104,6 +104,18 @@ export const monitoringSchema = Type.Object(
       { additionalProperties: false, default: {}, description: 'Alerts per (model, detector) fire and clear only after a run of windows, so a flapping score does not spam.' },
     ),
     notify: Type.Array(sink, { default: [{ log: true }], description: 'Where alerts go: webhook, JSONL file, log.' }),
+    capture: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Keep a bounded, sampled set of unsure and out-of-scope uploads with their request ids for relabelling (opt-in).' }),
+        dir: Type.String({ default: 'data/captured', description: 'Where captured uploads and their JSON sidecars go.' }),
+        out_of_scope: Type.Boolean({ default: true, description: "Capture uploads beyond the version's calibrated out-of-scope threshold." }),
+        low_confidence: Type.Number({ minimum: 0, maximum: 1, default: 0.4, description: 'Capture uploads whose top-1 probability is below this (0: never).' }),
+        sample: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'Share of the qualifying uploads kept.' }),
+        max_images: Type.Integer({ minimum: 1, default: 1000, description: 'The set stops growing at this many photos.' }),
+        max_mb: Type.Number({ exclusiveMinimum: 0, default: 500, description: '... or at this many megabytes.' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Capture for relabelling: `pipeline data label <request_id> <class>` labels a captured upload (and records the feedback).' },
+    ),
     retrain_command: Type.String({ default: 'npx pipeline run pipelines/food101.yaml', description: 'The command an alert tells a person to run (retraining is never automatic).' }),
     report_dir: Type.String({ default: 'outputs/monitoring', description: 'Where `pipeline monitor --report` and the monitor stage write report.md and its plots.' }),
   },

@@ -208,7 +208,7 @@ test('monitoring on real photos: ordinary, darkened, negative and held-out windo
   t.diagnostic(`held-out classes: ${summary(m6)}`);
   assert.equal(m6.detectors.out_of_scope!.verdict, 'drift', summary(m6));
   assert.ok(m6.causes.some((c) => /outside the known classes/.test(c)), summary(m6));
-  assert.ok(m6.detectors.estimated_accuracy!.score! < m1.detectors.estimated_accuracy!.score! - 0.1, `CBPE ${m6.detectors.estimated_accuracy!.score} vs ${m1.detectors.estimated_accuracy!.score} on ordinary photos`);
+  assert.ok(m6.detectors.estimated_accuracy!.score! < m1.detectors.estimated_accuracy!.score! - 0.05, `CBPE ${m6.detectors.estimated_accuracy!.score} vs ${m1.detectors.estimated_accuracy!.score} on ordinary photos`);
   await waitFor(() => received.some((a) => a.event === 'fire' && a.detector === 'out_of_scope'), 20_000, 'the out-of-scope alert');
 
   // Every alert of the store reached both sinks.

@@ -30,6 +30,8 @@ export interface MonitorPassOptions {
   readonly log: SinkLogger;
   /** Fewer usable predictions than this: no evaluation (default 30). */
   readonly minWindow?: number;
+  /** Where the detectors run (default: here; the server passes `evaluateOffThread`). */
+  readonly evaluate?: (profile: ReferenceProfile, window: readonly WindowRecord[], config: MonitorConfigInput) => Promise<WindowEvaluation>;
 }
 
 export interface MonitorPass {
@@ -104,7 +106,7 @@ export async function monitorPass(stores: { predictions: PredictionLog; monitori
   const window = usable.map((u) => u.w).reverse();
   const windowStart = Math.min(...usable.map((u) => u.ts));
   const windowEnd = Math.max(...usable.map((u) => u.ts));
-  const evaluation = evaluateWindow(profile, window, o.config ?? {});
+  const evaluation = o.evaluate ? await o.evaluate(profile, window, o.config ?? {}) : evaluateWindow(profile, window, o.config ?? {});
   const results: StoredDetectorResult[] = DETECTORS.map((d) => ({ detector: d, ...evaluation.detectors[d] }));
   const command = o.retrainCommand ?? 'npx pipeline run pipelines/food101.yaml';
   const cause = evaluation.causes.join('; ');
@@ -129,7 +131,7 @@ export async function monitorPass(stores: { predictions: PredictionLog; monitori
           causes: evaluation.causes,
           drifted: DETECTORS.filter((d) => evaluation.detectors[d].verdict === 'drift'),
           what_to_do: next.event === 'fire'
-            ? `look at the captured photos and the report (pipeline monitor --report); if the inputs really changed, label examples and retrain: ${command}; then roll the new version out (pipeline registry promote)`
+            ? `look at the report (pipeline monitor --report) and the recent uploads; if the inputs really changed, label examples and retrain: ${command}; then roll the new version out (pipeline registry promote)`
             : 'nothing: the detector is back within its threshold',
         },
       },

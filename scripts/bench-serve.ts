@@ -10,6 +10,13 @@
  *   node --import tsx scripts/bench-serve.ts [--duration 10] [--rounds 1] [--image path.jpg] [--model m.onnx --labels l.txt
  *        --preprocessing p.json] [--only ours|original] [--intra-op 1] [--uv-threads 4] [--max-batch 16]
  *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main] [--idle-threads 2]
+ *        [--monitoring compare]
+ *
+ * `--monitoring compare` (issue 12) runs two of ours instead of ours and the original, alternating per round:
+ * both log every prediction to a SQLite store through the batched writer (as the serve stage does); "off" logs
+ * the basic record, "on" the full monitoring record (statistics, output summary, projected embedding from the
+ * version's reference profile, built first from the mini set's test split) and runs the monitor loop (every 5 s,
+ * windows of 200). The model must have the `features` output (an export from this version).
  *
  * Needs: apt-get install -y python3-fastapi python3-uvicorn python3-opencv python3-multipart wrk
  */
@@ -49,6 +56,8 @@ const { values: args } = parseArgs({
     inference: { type: 'string', default: 'worker' },
     'no-bound': { type: 'boolean', default: false },
     'no-uploads': { type: 'boolean', default: false },
+    monitoring: { type: 'string' },
+    store: { type: 'string' },
   },
 });
 
@@ -59,7 +68,9 @@ async function runChild(): Promise<void> {
   sharp.cache(false); // as the serve stage does
   const { startServer } = await import('../server/start.ts');
   const { staticModelSource } = await import('../server/model-source.ts');
+  const monitoring = args.monitoring === 'on' || args.monitoring === 'off' ? await monitoringChild(args.monitoring) : {};
   const srv = await startServer({
+    ...monitoring,
     port: 0,
     modelName: 'bench',
     source: staticModelSource('bench', [{ version: 1, dir: args.dir!, modelFile: 'model.onnx', sha256: args.sha! }], { champion: 1 }),
@@ -78,12 +89,45 @@ async function runChild(): Promise<void> {
   process.stdin.resume();
 }
 
+/** The child's prediction log (and, `on`, its monitoring) on the store the parent prepared. */
+async function monitoringChild(mode: 'on' | 'off') {
+  const { openStores } = await import('../stores/index.ts');
+  const { createBatchedWriter } = await import('../stores/batched-writer.ts');
+  const stores = await openStores({ url: args.store!, registryDir: path.join(os.tmpdir(), 'bench-registry') });
+  const predictionLog = createBatchedWriter(stores.predictions, { maxRows: 256, maxDelayMs: 500, maxQueued: 20_000 });
+  if (mode === 'off') return { predictionLog };
+  const { projectionCache } = await import('../server/projection-cache.ts');
+  const { startMonitorLoop } = await import('../server/monitor-loop.ts');
+  const log = { debug() {}, info() {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
+  return {
+    predictionLog,
+    monitoring: { projection: projectionCache(stores.monitoring) },
+    startMonitor: (metrics: Parameters<typeof startMonitorLoop>[1]) =>
+      startMonitorLoop({ stores, model: 'bench', intervalMs: 5000, windowRequests: 200, config: {}, sinks: [], retrainCommand: 'n/a', log }, metrics),
+  };
+}
+
+/** A SQLite store holding the reference profile of `bench` v1 (the model under test), from the mini set. */
+async function prepareMonitoringStore(modelDir: string): Promise<string> {
+  const { openStores } = await import('../stores/index.ts');
+  const { buildVersionProfile } = await import('../monitor/build-profile.ts');
+  const mini = path.join(shared, 'data/food101-mini');
+  const labels = JSON.parse(fs.readFileSync(path.join(modelDir, 'labels.json'), 'utf8')) as string[];
+  const photos = (split: string) => Object.entries(JSON.parse(fs.readFileSync(path.join(mini, 'meta', `${split}.json`), 'utf8')) as Record<string, string[]>)
+    .filter(([c]) => labels.includes(c)).flatMap(([c, ids]) => ids.map((id) => ({ file: path.join(mini, 'images', `${id}.jpg`), label: c })));
+  const url = `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mon-')), 'mlops.db')}`;
+  const stores = await openStores({ url, registryDir: path.join(os.tmpdir(), 'bench-registry') });
+  await stores.monitoring.putProfile('bench', 1, await buildVersionProfile({ modelDir, test: photos('test'), train: photos('train'), log: (m) => console.error(m) }));
+  await stores.close();
+  return url;
+}
+
 function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startOurs(): Promise<{ url: string; proc: ChildProcess }> {
+async function startOurs(monitoring?: { mode: 'on' | 'off'; store: string }): Promise<{ url: string; proc: ChildProcess }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-serve-'));
   fs.symlinkSync(path.resolve(args.model!), path.join(dir, 'model.onnx'));
   const labelsText = fs.readFileSync(args.labels!, 'utf8');
@@ -92,7 +136,7 @@ async function startOurs(): Promise<{ url: string; proc: ChildProcess }> {
   fs.writeFileSync(path.join(dir, 'preprocessing.json'), args.preprocessing ? fs.readFileSync(args.preprocessing, 'utf8') : JSON.stringify(IMAGENET_SPEC));
   const sha = createHash('sha256').update(fs.readFileSync(args.model!)).digest('hex');
   const self = fileURLToPath(import.meta.url);
-  const childArgs = ['--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--idle-threads', args['idle-threads']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
+  const childArgs = [...(monitoring ? ['--monitoring', monitoring.mode, '--store', monitoring.store] : []), '--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--idle-threads', args['idle-threads']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
   const proc = spawn(process.execPath, ['--import', 'tsx', self, ...childArgs], {
     cwd: repoRoot,
     env: { ...process.env, UV_THREADPOOL_SIZE: args['uv-threads'] },
@@ -216,13 +260,15 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (killAll(), process.exit(130)));
   try {
     // Both stay up; rounds alternate between them so that other load on a shared machine hits both alike.
-    const ours = args.only !== 'original' ? await startOurs() : undefined;
-    const original = args.only !== 'ours' ? await startOriginal() : undefined;
+    const compare = args.monitoring === 'compare';
+    const store = compare ? await prepareMonitoringStore(path.dirname(path.resolve(args.model!))) : '';
+    const ours = compare ? await startOurs({ mode: 'off', store }) : args.only !== 'original' ? await startOurs() : undefined;
+    const original = compare ? await startOurs({ mode: 'on', store }) : args.only !== 'ours' ? await startOriginal() : undefined;
     for (const s of [ours, original]) if (s) procs.push(s.proc);
     for (let round = 1; round <= rounds; round++) {
-      if (ours) rows.push({ round, ...(await measure('ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
+      if (ours) rows.push({ round, ...(await measure(compare ? 'ours, monitoring off' : 'ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
       if (args['no-bound'] !== true) bounds.push({ round, ...(await computeBound(image, duration)), load: os.loadavg()[0]! });
-      if (original) rows.push({ round, ...(await measure('original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid)) });
+      if (original) rows.push({ round, ...(await measure(compare ? 'ours, monitoring on' : 'original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid)) });
     }
     if (ours && args['no-uploads'] !== true) uploads = await bigUploads(ours.url, ours.proc.pid!, image);
   } finally {
@@ -272,7 +318,17 @@ async function main(): Promise<void> {
   if (uploads) {
     console.log(`\n100 concurrent 9 MB uploads to ours: ${JSON.stringify(uploads.statuses)} in ${f(uploads.seconds)} s, peak RSS ${f(uploads.peakRss, 0)} MB.`);
   }
-  if (ours && orig) {
+  const off = medians.get('ours, monitoring off');
+  const on = medians.get('ours, monitoring on');
+  if (off && on) {
+    const perRound = Array.from({ length: rounds }, (_, i) => {
+      const [a, b] = [rows.find((r) => r.round === i + 1 && r.name === 'ours, monitoring off')!, rows.find((r) => r.round === i + 1 && r.name === 'ours, monitoring on')!];
+      return `${((100 * b.c16.rps) / a.c16.rps).toFixed(0)}% (load ${f(b.load)})`;
+    });
+    console.log(`
+Monitoring on vs off at c=16: ${((100 * on.c16rps) / off.c16rps).toFixed(1)}% of the throughput (target >= 90%), CPU ms/req ${f(on.cpuMs, 2)} vs ${f(off.cpuMs, 2)}${rounds > 1 ? ' (medians)' : ''}; per round: ${perRound.join('; ')}.`);
+  }
+  if (ours && orig && !(off && on)) {
     const perRound = Array.from({ length: rounds }, (_, i) => {
       const [o, g] = [rows.find((r) => r.round === i + 1 && r.name.startsWith('ours'))!, rows.find((r) => r.round === i + 1 && r.name.startsWith('original'))!];
       return `${(o.c16.rps / g.c16.rps).toFixed(1)}x / ${(o.c1.p50 / g.c1.p50).toFixed(2)}`;

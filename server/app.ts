@@ -16,6 +16,7 @@ import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { nullSink, type PredictionSink } from './prediction-sink.ts';
 import { Predictor } from './predictor.ts';
 import type { ProjectionLookup } from './prediction-record.ts';
+import type { Capture } from './capture.ts';
 import type { MonitorLoop } from './monitor-loop.ts';
 import { createRouter, type RequestState } from './routes.ts';
 import type { MonitoringView, RolloutControl } from './control-ports.ts';
@@ -42,9 +43,12 @@ export interface AppDeps extends ServeOptions {
   /** The rollout of the served model, when rollouts run (dashboard panel and actions). */
   readonly rollouts?: RolloutControl;
   /** Drift detectors and alerts, when monitoring runs (dashboard panels, alert acknowledgement). */
-  readonly monitoring?: MonitoringView;
-  /** Monitoring: the projection of each version's penultimate features that the log keeps (its reference profile). */
-  readonly projection?: ProjectionLookup;
+  readonly monitoringView?: MonitoringView;
+  /**
+   * Monitoring on: full statistics in every prediction record, and the projection of each version's penultimate
+   * features (from its reference profile) when `projection` is given. Absent: basic records (monitoring off).
+   */
+  readonly monitoring?: { readonly projection?: ProjectionLookup; readonly capture?: Capture };
   /** Monitoring: starts the periodic monitor (drift gauges in `/metrics`); stopped on `close()`. */
   readonly startMonitor?: (metrics: ServerMetrics) => MonitorLoop;
 }
@@ -95,7 +99,7 @@ export function createApp(deps: AppDeps): ServeApp {
   });
   const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`));
   const limits = { maxPixels: options.maxPixels, maxFullDecodePixels: options.maxFullDecodePixels };
-  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log, projection: deps.projection });
+  const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log, monitoring: deps.monitoring });
   const monitor = deps.startMonitor?.(metrics);
   const uploads = new UploadBudget({
     budgetBytes: options.uploadBudgetBytes,
@@ -175,7 +179,7 @@ export function createApp(deps: AppDeps): ServeApp {
     // Uploads still arriving are bounded by the byte budget (upload.ts), processing by maxInFlight (admitWork).
     return next();
   });
-  const dashboard = mountDashboard(app, { options: deps.dashboard, modelName: options.modelName, routedAlias: options.alias, holder, registry: metrics.registry, queueDepth: () => processing, logQueue: () => sink.pending ?? 0, predictions: deps.predictionStore, rollouts: deps.rollouts, monitoring: deps.monitoring, onError: (m) => log.warn(m) });
+  const dashboard = mountDashboard(app, { options: deps.dashboard, modelName: options.modelName, routedAlias: options.alias, holder, registry: metrics.registry, queueDepth: () => processing, logQueue: () => sink.pending ?? 0, predictions: deps.predictionStore, rollouts: deps.rollouts, monitoring: deps.monitoringView, onError: (m) => log.warn(m) });
   const router = createRouter({ options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining, log });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

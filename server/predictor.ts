@@ -13,6 +13,7 @@ import type { ModelHolder } from './model-holder.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { PredictionRecord, PredictionSink } from './prediction-sink.ts';
 import { monitoringFields, observeInput, type ProjectionLookup } from './prediction-record.ts';
+import type { Capture } from './capture.ts';
 
 export interface ClassProb {
   readonly id: number;
@@ -38,8 +39,11 @@ export interface PredictorDeps {
   readonly metrics: ServerMetrics;
   readonly sink: PredictionSink;
   readonly log: ServerLogger;
-  /** The monitoring projection of a model version (its reference profile's PCA); absent: no embedding logged. */
-  readonly projection?: ProjectionLookup;
+  /**
+   * Monitoring on: full input statistics and output summary per record, plus the projection of the penultimate
+   * features (the version's reference profile's PCA) when `projection` knows it. Absent: the four basic statistics.
+   */
+  readonly monitoring?: { readonly projection?: ProjectionLookup; readonly capture?: Capture };
 }
 
 /** Softmax over `logits`, then the `k` most probable classes, most probable first (ties: lower id first). */
@@ -137,7 +141,7 @@ export class Predictor {
         const inference = model.batcher.runRow(prepared.tensor, announcement, deadline.signal);
         inUse.push(inference);
         // Drift statistics are computed while the model runs (they only feed the log).
-        stats = observeInput(prepared.raw, header, bytes.length);
+        stats = observeInput(prepared.raw, header, bytes.length, this.#d.monitoring !== undefined);
         ({ logits, features } = await deadline.race(inference).catch(unavailable));
       } finally {
         announcement.withdraw();
@@ -150,7 +154,7 @@ export class Predictor {
       const latency_ms = Math.round((performance.now() - startedAt) * 100) / 100;
       const result: PredictionResult = { request_id: requestId, served_alias: alias, model_version: model.version, predictions, latency_ms };
       metrics.observePrediction(alias, model.version, predictions[0]!.class);
-      this.#log({
+      const row: PredictionRecord = {
         requestId,
         ts: Date.now(),
         modelName: model.name,
@@ -160,8 +164,11 @@ export class Predictor {
         topK: predictions,
         latencyMs: latency_ms,
         imageSha256,
-        ...monitoringFields(stats, logits, features, this.#d.projection?.(model.name, model.version) ?? null),
-      });
+        ...monitoringFields(stats, logits, features, this.#d.monitoring?.projection?.(model.name, model.version) ?? null),
+      };
+      this.#log(row);
+      // Opt-in: unsure or out-of-scope uploads kept for relabelling (server/capture.ts; written after the answer).
+      this.#d.monitoring?.capture?.(row, bytes);
       return result;
     } finally {
       lease.release();

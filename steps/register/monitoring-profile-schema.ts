@@ -7,7 +7,7 @@ export const monitoringProfileSchema = Type.Object(
     dim: Type.Integer({ minimum: 16, maximum: 64, default: 32, description: 'Dimensions of the PCA projection of the penultimate features that the prediction log keeps.' }),
     max_train: Type.Integer({ minimum: 20, default: 400, description: 'Training photos (seeded sample) the projection and class centroids are fitted on.' }),
   },
-  { additionalProperties: false, default: {} },
+  { additionalProperties: false, default: {}, description: 'The monitoring reference profile of the new version (input statistics, embedding projection, class and confidence distributions, out-of-scope calibration), from its test split.' },
 );
 
 export type MonitoringProfileParams = Static<typeof monitoringProfileSchema>;

@@ -44,6 +44,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     source: registrySource(ctx.stores.registry, artifactCache(ctx)),
     predictionLog,
     predictionStore: ctx.stores.predictions,
+    monitoringView: ctx.stores.monitoring,
     dashboard: dashboardOptions(p.dashboard),
     ...monitoringDeps(ctx, p),
     logger: log,

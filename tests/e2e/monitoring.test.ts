@@ -59,6 +59,7 @@ stages:
         hysteresis: { fire_after: 1, clear_after: 1 }
         notify: [{ webhook: "\${ALERT_WEBHOOK:-}", timeout_ms: 2000, retries: 2 }, { file: outputs/monitoring/alerts.jsonl }, { log: true }]
         retrain_command: npx pipeline run pipeline.yaml
+        capture: { enabled: true, low_confidence: 0.4, max_images: 40 }
 `,
   );
 }
@@ -207,7 +208,7 @@ test('monitoring on real photos: ordinary, darkened, negative and held-out windo
   t.diagnostic(`held-out classes: ${summary(m6)}`);
   assert.equal(m6.detectors.out_of_scope!.verdict, 'drift', summary(m6));
   assert.ok(m6.causes.some((c) => /outside the known classes/.test(c)), summary(m6));
-  assert.ok(m6.detectors.estimated_accuracy!.score! < m1.detectors.estimated_accuracy!.score! - 0.1, `CBPE ${m6.detectors.estimated_accuracy!.score} vs ${m1.detectors.estimated_accuracy!.score} on ordinary photos`);
+  assert.ok(m6.detectors.estimated_accuracy!.score! < m1.detectors.estimated_accuracy!.score! - 0.05, `CBPE ${m6.detectors.estimated_accuracy!.score} vs ${m1.detectors.estimated_accuracy!.score} on ordinary photos`);
   await waitFor(() => received.some((a) => a.event === 'fire' && a.detector === 'out_of_scope'), 20_000, 'the out-of-scope alert');
 
   // Every alert of the store reached both sinks.
@@ -236,6 +237,21 @@ test('monitoring on real photos: ordinary, darkened, negative and held-out windo
     assert.equal(meta.format, 'png');
     assert.ok((meta.width ?? 0) > 300, `${png} is ${meta.width} px wide`);
   }
+
+  // Capture: a bounded set of unsure / out-of-scope uploads with sidecars; labelling one records feedback.
+  const capturedDir = path.join(dir, 'data', 'captured');
+  const sidecars = fs.readdirSync(capturedDir).filter((f) => f.endsWith('.json'));
+  assert.equal(sidecars.length, 40, 'the set stops at max_images');
+  const cap = JSON.parse(fs.readFileSync(path.join(capturedDir, sidecars[0]!), 'utf8')) as { requestId: string; file: string; reasons: string[]; bytes: number };
+  assert.ok(cap.reasons.some((r) => /low confidence|out of scope/.test(r)), JSON.stringify(cap));
+  assert.equal(fs.statSync(path.join(capturedDir, cap.file)).size, cap.bytes);
+  const bad = runCli(['data', 'label', cap.requestId, 'pizza', '--pipeline', 'pipeline.yaml', '--captured', capturedDir], { cwd: dir, env });
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /'pizza' is not a class of mon v1/);
+  const lab = runCli(['data', 'label', cap.requestId, KNOWN[0]!, '--pipeline', 'pipeline.yaml', '--captured', capturedDir, '--by', 'tester'], { cwd: dir, env });
+  assert.equal(lab.code, 0, lab.stderr);
+  assert.equal((await stores.predictions.byRequest(cap.requestId))[0]!.label, KNOWN[0]);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(capturedDir, `${cap.requestId}.json`), 'utf8')) as { label: string }).label, KNOWN[0]);
 
   server.kill('SIGTERM');
   assert.equal((await done).code, 0, output);

@@ -57,7 +57,8 @@ test('split to register, then a challenger, promote and rollback', async (t) => 
 
   const session = await ort.InferenceSession.create(path.join(dir, 'outputs', 'model', 'model.onnx'));
   assert.deepEqual(session.inputNames, ['images']);
-  assert.deepEqual(session.outputNames, ['logits']);
+  // The second output carries the penultimate features for monitoring (the server logs their projection).
+  assert.deepEqual(session.outputNames, ['logits', 'features']);
   const out = await session.run({ images: new ort.Tensor('float32', new Float32Array(2 * 3 * 224 * 224), [2, 3, 224, 224]) });
   assert.deepEqual(out.logits.dims, [2, 3]);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'outputs', 'model', 'labels.json'), 'utf8')), ['pizza', 'steak', 'sushi']);

@@ -58,7 +58,7 @@ test('dashboard in chromium: loads clean, shows traffic and classes, refuses and
     predictionLog: writer,
     predictionStore: stores.predictions,
     rollouts,
-    monitoring: memoryMonitoring('food101'),
+    monitoringView: memoryMonitoring('food101'),
     dashboard: { adminToken: TOKEN, storeRefreshMs: 500 },
   });
   const context = await launch(t);

@@ -6,6 +6,7 @@ import { UsageError } from '../../../runner/errors.ts';
 import type { Product } from '../../../runner/services.ts';
 import type { DataSplit, DatasetVersion } from '../../../stores/data-version-store.ts';
 import { storeOptions, withStores, type StoreFlags } from '../with-stores.ts';
+import { labelPrediction } from './data-label.ts';
 
 const versionJson = (v: DatasetVersion) => ({ ...v, createdAt: new Date(v.createdAt).toISOString() });
 const REF = "a dataset version: its name, the 8-hex suffix of the name, a manifest-hash prefix, or 'latest'";
@@ -70,6 +71,21 @@ export function dataCommand(program: Command, product: Product): void {
       for (const i of d.added) out.write(`${c.green('+')} ${i.path}  ${i.className} (${i.split})\n`);
       for (const i of d.removed) out.write(`${c.red('-')} ${i.path}  ${i.className} (${i.split})\n`);
       for (const r of d.relabelled) out.write(`${c.yellow('~')} ${r.path}  ${r.from} -> ${r.to}${r.fromPath !== r.path ? ` (was ${r.fromPath})` : ''}\n`);
+    }),
+  );
+
+  storeOptions(
+    data
+      .command('label')
+      .description('Give a logged prediction (and its captured upload, if any) its true class: recorded as feedback, used by feedback_accuracy and by relabelling.')
+      .argument('<request_id>', 'the request id /predict answered with (X-Request-Id)')
+      .argument('<class>', "one of the model's class names")
+      .option('--captured <dir>', 'where capture keeps uploads (monitoring.capture.dir)', 'data/captured')
+      .option('--by <name>', 'who labelled it', process.env.USER ?? 'cli'),
+  ).action((requestId: string, cls: string, opts: StoreFlags & { captured: string; by: string }) =>
+    withStores(product, opts, async (stores) => {
+      const out = await labelPrediction(stores, { requestId, label: cls, capturedDir: opts.captured, by: opts.by });
+      process.stdout.write(`labelled ${requestId} (${out.model} v${out.version}, predicted ${out.predicted ?? '-'}) as ${cls}${out.capture ? `; capture ${out.capture} updated` : ''}\n`);
     }),
   );
 }

@@ -12,6 +12,8 @@ import { STORE_MIGRATIONS } from './migrations.ts';
 import { SqlPredictionLog, type PredictionLog } from './prediction-log.ts';
 import { SqlRegistryStore, type RegistryStore } from './registry-store.ts';
 import { SqlTrackingStore, type TrackingStore } from './tracking-store.ts';
+import { SqlRolloutStore, type RolloutStore } from '../rollouts/store.ts';
+import { VariantMetrics } from '../rollouts/variant-metrics.ts';
 
 export type { TrackingStore, RegistryStore, FeatureStore, PredictionLog, FileHashCache, DataVersionStore };
 
@@ -23,6 +25,9 @@ export interface Stores {
   readonly fileHashes: FileHashCache;
   /** Dataset versions (one per split), their images and counts per class and split. */
   readonly dataVersions: DataVersionStore;
+  /** Rollouts (state, events, analysis, controller leases) and the per-variant aggregates of the prediction log. */
+  readonly rollouts: RolloutStore;
+  readonly variantMetrics: VariantMetrics;
   /** Where the stores live (printable, password removed). */
   readonly target: string;
   /** Runs whose owner died (lease expired), marked `killed` when the stores were opened. */
@@ -71,6 +76,8 @@ export async function storesOn(db: SqlClient, opts: Omit<OpenStoresOptions, 'url
     predictions: new SqlPredictionLog(db),
     fileHashes: new SqlFileHashCache(db, { now: opts.now }),
     dataVersions: new SqlDataVersionStore(db, { now: opts.now }),
+    rollouts: new SqlRolloutStore(db, { now: opts.now }),
+    variantMetrics: new VariantMetrics(db),
     target: opts.target ?? db.target,
     recoveredRuns,
     migrated: opts.migrated ?? { applied: [] },

@@ -5,6 +5,7 @@
  */
 import client from 'prom-client';
 import type { LoadedModel } from './model-loader.ts';
+import { createVariantMetrics, type VariantMetricsRecorder } from './rollout-metrics.ts';
 
 export interface ServerMetrics {
   readonly registry: client.Registry;
@@ -13,6 +14,8 @@ export interface ServerMetrics {
   observePrediction(alias: string, version: number, topClass: string): void;
   modelInstalled(alias: string, model: LoadedModel, previous: LoadedModel | undefined): void;
   swapFailed(alias: string): void;
+  /** Per rollout variant (rollout-metrics.ts). */
+  readonly variants: VariantMetricsRecorder;
 }
 
 export function createMetrics(opts: {
@@ -103,6 +106,7 @@ export function createMetrics(opts: {
 
   return {
     registry,
+    variants: createVariantMetrics(registry),
     observeRequest(route, method, status, seconds) {
       requests.inc({ route, method, status: String(status) });
       duration.observe({ route, method }, seconds);

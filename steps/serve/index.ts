@@ -6,6 +6,7 @@
 import { Type, type Static } from '../../runner/schema-builder.ts';
 import { defineStep } from '../../runner/step.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
+import { rolloutSchema } from './rollout-schema.ts';
 
 const schema = Type.Object(
   {
@@ -52,6 +53,8 @@ const schema = Type.Object(
     max_batch: Type.Integer({ minimum: 1, default: 8, description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more).' }),
     max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: how long an idle model waits for requests still being decoded, to run them as one batch.' }),
     poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
+    rollout: Type.Optional(rolloutSchema),
+    rollout_controller: Type.Boolean({ default: true, description: 'Run the rollout controller in this server (with several replicas, one holds the lease and acts).' }),
   },
   { additionalProperties: false },
 );

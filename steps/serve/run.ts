@@ -5,6 +5,8 @@ import { startServer } from '../../server/index.ts';
 import { createBatchedWriter } from '../../stores/batched-writer.ts';
 import type { ServeParams } from './index.ts';
 import { artifactCache, registrySource } from './registry-source.ts';
+import { logNotifier } from '../../rollouts/notify.ts';
+import { serverRollouts } from '../../rollouts/server-adapter.ts';
 
 export async function runServe(ctx: StepContext, p: ServeParams) {
   const log = ctx.log;
@@ -41,6 +43,8 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     pollMs: p.poll_ms,
     source: registrySource(ctx.stores.registry, artifactCache(ctx)),
     predictionLog,
+    feedback: ctx.stores.predictions,
+    rollouts: serverRollouts(ctx.stores, { controller: p.rollout_controller, notify: logNotifier(log) }),
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.
     handleSignals: false,

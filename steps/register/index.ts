@@ -20,6 +20,7 @@ const schema = Type.Object(
     model: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', default: 'food101', description: 'Registered model name (the original project used best_model).' }),
     gate: gateSchema,
     auto_promote: Type.Boolean({ default: false, description: 'Promote the new challenger at once if it passes the gate.' }),
+    rollout: Type.Boolean({ default: false, description: "Start a rollout of the new challenger with serve.with.rollout (a running server carries it out: `pipeline rollout status`)." }),
   },
   { additionalProperties: false },
 );
@@ -85,6 +86,9 @@ export const registerStep = defineStep({
         if (!(err instanceof GateRefusedError)) throw err;
         ctx.log.warn(`not promoted: ${err.message}`);
       }
+    }
+    if (params.rollout && !params.auto_promote && version.aliases.includes('challenger')) {
+      await (await import('./start-rollout.ts')).startRolloutOfRegistered(ctx, params.model, version.version, gateOptions(params.gate));
     }
     const result: RegisterResult = { model: params.model, version: version.version, aliases: version.aliases, sha256: version.sha256 };
     // Content: which version holds which bytes; aliases move later without changing what was registered.

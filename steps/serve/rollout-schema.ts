@@ -17,7 +17,7 @@ export const rolloutStepSchema = Type.Union(
           Type.Object({ requests: Type.Integer({ minimum: 1, description: 'Wait until this many requests were served since the step began.' }) }, { additionalProperties: false }),
           Type.Object({ seconds: Type.Number({ exclusiveMinimum: 0, description: 'Wait this long.' }) }, { additionalProperties: false }),
           Type.Object({}, { additionalProperties: false, description: 'Indefinitely: until a person runs `pipeline rollout resume`.' }),
-        ]),
+        ], { description: 'Wait: { requests: N }, { seconds: S }, or {} (until resumed).' }),
       },
       { additionalProperties: false },
     ),
@@ -43,12 +43,12 @@ export const analysisMetricSchema = Type.Object(
 
 export const analysisTemplateSchema = Type.Object(
   {
-    metrics: Type.Array(analysisMetricSchema, { minItems: 1 }),
+    metrics: Type.Array(analysisMetricSchema, { minItems: 1, description: 'Every metric must pass; any failing one fails the measurement.' }),
     failure_limit: Type.Integer({ minimum: 0, default: 0, description: 'Failed measurements tolerated; one more rolls the candidate back.' }),
     inconclusive_limit: Type.Integer({ minimum: 0, default: 3, description: 'Inconclusive measurements in a row before the rollout pauses for a person.' }),
     interval: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'Seconds between measurements.' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'An analysis template: metrics with thresholds, failure_limit, inconclusive_limit, interval.' },
 );
 
 export const rolloutSchema = Type.Object(
@@ -66,7 +66,7 @@ export const rolloutSchema = Type.Object(
     gate: Type.Optional(
       Type.Object(
         { force: Type.Boolean({ default: false, description: "Promote even when the registry's offline gate (register.with.gate) refuses." }) },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'How promotion goes through the registry gate (register.with.gate).' },
       ),
     ),
   },

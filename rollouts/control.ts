@@ -20,10 +20,16 @@ export interface RolloutStatus extends RolloutStatusView {
 
 export function variantViews(s: RolloutState): RolloutVariantView[] {
   const [stable, cand] = s.variants;
+  if (s.phase === 'promoted') {
+    return [
+      { variant: stable, alias: 'prev_champion', version: s.stableVersion, weight: 0, role: 'primary' },
+      { variant: cand, alias: 'champion', version: s.candidateVersion, weight: 100, role: 'primary' },
+    ];
+  }
   const candidatePrimary = s.weight > 0;
   return [
     { variant: stable, alias: 'champion', version: s.stableVersion, weight: 100 - s.weight, role: 'primary' },
-    { variant: cand, alias: 'challenger', version: s.candidateVersion, weight: candidatePrimary ? s.weight : s.mirror, role: candidatePrimary ? 'primary' : 'shadow' },
+    { variant: cand, alias: s.phase === 'rolled_back' ? 'rejected' : 'challenger', version: s.candidateVersion, weight: candidatePrimary ? s.weight : s.mirror, role: candidatePrimary ? 'primary' : 'shadow' },
   ];
 }
 

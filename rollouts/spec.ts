@@ -51,19 +51,30 @@ export const DEFAULT_STEPS: Readonly<Record<RolloutStrategy, readonly RolloutSte
 
 export class RolloutSpecError extends Error {}
 
-/** Fills defaults and checks what the schema cannot: analysis names, steps that make no sense for the strategy. */
+/** What the schema cannot check: analysis names, steps that make no sense for the strategy (paths under the spec). */
+export function specIssues(input: Partial<RolloutSpecInput>): { path: (string | number)[]; message: string }[] {
+  const strategy = input.strategy ?? 'canary';
+  const steps = input.steps ?? DEFAULT_STEPS[strategy];
+  const analysis = { ...BUILTIN_TEMPLATES, ...(input.analysis ?? {}) };
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  steps.forEach((s, i) => {
+    if ('analysis' in s && !analysis[s.analysis]) {
+      issues.push({ path: ['steps', i, 'analysis'], message: `analysis '${s.analysis}' is not defined: define it under rollout.analysis or use one of: ${Object.keys(analysis).join(', ')}` });
+    }
+    if (strategy === 'shadow' && 'weight' in s && s.weight > 0) {
+      issues.push({ path: ['steps', i, 'weight'], message: `a shadow rollout never gives the candidate primary traffic (weight ${s.weight}): use mirror, or strategy canary` });
+    }
+  });
+  return issues;
+}
+
+/** Fills defaults; throws RolloutSpecError on what `specIssues` finds. */
 export function normalizeSpec(input: Partial<RolloutSpecInput> & { strategy?: RolloutStrategy }, where = 'serve.with.rollout'): RolloutSpec {
   const strategy = input.strategy ?? 'canary';
   const steps = input.steps ?? DEFAULT_STEPS[strategy];
   const analysis = { ...BUILTIN_TEMPLATES, ...(input.analysis ?? {}) };
-  steps.forEach((s, i) => {
-    if ('analysis' in s && !analysis[s.analysis]) {
-      throw new RolloutSpecError(`${where}.steps[${i}]: analysis '${s.analysis}' is not defined; define it under ${where}.analysis or use one of: ${Object.keys(analysis).join(', ')}`);
-    }
-    if (strategy === 'shadow' && 'weight' in s && s.weight > 0) {
-      throw new RolloutSpecError(`${where}.steps[${i}]: a shadow rollout never gives the candidate primary traffic (weight ${s.weight}); use mirror, or strategy canary`);
-    }
-  });
+  const issues = specIssues(input);
+  if (issues.length) throw new RolloutSpecError(issues.map((i) => `${where}.${i.path.join('.')}: ${i.message}`).join('; '));
   return {
     strategy,
     steps,

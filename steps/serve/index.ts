@@ -7,6 +7,7 @@ import { Type, type Static } from '../../runner/schema-builder.ts';
 import { defineStep } from '../../runner/step.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
 import { rolloutSchema } from './rollout-schema.ts';
+import { specIssues } from '../../rollouts/spec.ts';
 
 const schema = Type.Object(
   {
@@ -68,5 +69,6 @@ export const serveStep = defineStep({
   schema,
   cache: false,
   reads: [artifactsSection],
+  check: (p) => (p.rollout ? specIssues(p.rollout as Parameters<typeof specIssues>[0]).map((i) => ({ path: ['rollout', ...i.path], message: i.message })) : []),
   run: async (ctx, p) => (await import('./run.ts')).runServe(ctx, p),
 });

@@ -7,24 +7,27 @@ import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
 
 const percent = (description: string) => Type.Integer({ minimum: 0, maximum: 100, description });
 
-export const rolloutStepSchema = Type.Union(
-  [
-    Type.Object({ mirror: percent('Share of primary requests mirrored to the candidate after the answer is sent (shadow; never returned).') }, { additionalProperties: false }),
-    Type.Object({ weight: percent("Share of primary traffic the candidate answers (sticky by X-User-Id, else the request id).") }, { additionalProperties: false }),
-    Type.Object(
-      {
-        pause: Type.Union([
-          Type.Object({ requests: Type.Integer({ minimum: 1, description: 'Wait until this many requests were served since the step began.' }) }, { additionalProperties: false }),
-          Type.Object({ seconds: Type.Number({ exclusiveMinimum: 0, description: 'Wait this long.' }) }, { additionalProperties: false }),
-          Type.Object({}, { additionalProperties: false, description: 'Indefinitely: until a person runs `pipeline rollout resume`.' }),
-        ], { description: 'Wait: { requests: N }, { seconds: S }, or {} (until resumed).' }),
-      },
-      { additionalProperties: false },
+/**
+ * One step, one key. Declared as one object with optional keys (at most one) rather than a union: a typo then
+ * gets "unknown key 'request' (allowed: requests, seconds)", not the first union branch's complaint.
+ */
+export const rolloutStepSchema = Type.Object(
+  {
+    mirror: Type.Optional(percent('Share of the stable variant\'s requests mirrored to the candidate after the answer is sent (never returned).')),
+    weight: Type.Optional(percent('Share of primary traffic the candidate answers (sticky by X-User-Id, else the request id).')),
+    pause: Type.Optional(
+      Type.Object(
+        {
+          requests: Type.Optional(Type.Integer({ minimum: 1, description: 'Wait until this many requests were served since the step began.' })),
+          seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Wait this long.' })),
+        },
+        { additionalProperties: false, maxProperties: 1, description: 'Wait: { requests: N }, { seconds: S }, or {} (until `pipeline rollout resume`).' },
+      ),
     ),
-    Type.Object({ analysis: Type.String({ minLength: 1, description: 'Name of an analysis template (under `analysis`) that must pass to go on.' }) }, { additionalProperties: false }),
-    Type.Object({ promote: Type.Literal(true, { description: 'Promote the candidate through the registry gate (A/B: if the test says it is better).' }) }, { additionalProperties: false }),
-  ],
-  { description: 'One step: mirror, weight, pause, analysis or promote.' },
+    analysis: Type.Optional(Type.String({ minLength: 1, description: 'Name of an analysis template (under `analysis`) that must pass to go on.' })),
+    promote: Type.Optional(Type.Literal(true, { description: 'Promote the candidate through the registry gate (A/B: if the test says it is better).' })),
+  },
+  { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'One step: mirror, weight, pause, analysis or promote (one key).' },
 );
 
 export const ROLLOUT_METRICS = ['error_rate', 'latency_p99_ms', 'agreement_with_stable', 'mean_confidence', 'feedback_accuracy'] as const;
@@ -73,7 +76,13 @@ export const rolloutSchema = Type.Object(
   { additionalProperties: false, description: 'How `pipeline rollout start` (and register.with.rollout) roll a new version out.' },
 );
 
-export type RolloutSpecInput = Static<typeof rolloutSchema>;
-export type RolloutStepSpec = Static<typeof rolloutStepSchema>;
+export type RolloutSpecInput = Omit<Static<typeof rolloutSchema>, 'steps'> & { steps?: RolloutStepSpec[] };
+/** A step as code sees it: exactly one of the keys (the schema's minProperties/maxProperties). */
+export type RolloutStepSpec =
+  | { readonly mirror: number }
+  | { readonly weight: number }
+  | { readonly pause: { readonly requests?: number; readonly seconds?: number } }
+  | { readonly analysis: string }
+  | { readonly promote: true };
 export type AnalysisTemplate = Static<typeof analysisTemplateSchema>;
 export type AnalysisMetricSpec = Static<typeof analysisMetricSchema>;

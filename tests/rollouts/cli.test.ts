@@ -61,3 +61,22 @@ test('pipeline rollout start / status / pause / abort / history on a store', asy
   assert.match(resume.stderr, /no rollout in progress \(the last one ended aborted\)/);
   assert.match(cli('history').stdout, /canary\s+v2\s+v1\s+aborted/);
 });
+
+test('register.with.rollout starts a rollout of the registered version with serve.with.rollout', async (t) => {
+  const dir = tempDir(t);
+  const file = pipeline(dir, `        strategy: shadow
+`);
+  const stores = await world(t, `sqlite:${path.join(dir, 'mlops.db')}`, ['a', 'b'], [0.8, 0.9]);
+  const { startRolloutOfRegistered } = await import('../../steps/register/start-rollout.ts');
+  const lines: string[] = [];
+  const log = { success: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), info: (m: string) => lines.push(m) };
+  const ctx = { pipelineFile: file, stores, log, stage: 'register' } as never;
+  await startRolloutOfRegistered(ctx, 'food101', 2, { metric: 'test.accuracy', minDelta: 0, higherIsBetter: true });
+  const s = (await stores.rollouts.active('food101'))!;
+  assert.equal(s.strategy, 'shadow');
+  assert.equal(s.candidateVersion, 2);
+  assert.match(lines.join('\n'), /started a shadow rollout/);
+  // A second registration while one runs: a warning, not a failed stage.
+  await startRolloutOfRegistered(ctx, 'food101', 2, { metric: 'test.accuracy', minDelta: 0, higherIsBetter: true });
+  assert.match(lines.at(-1)!, /no rollout started: .*already has a rollout in progress/);
+});

@@ -9,6 +9,7 @@ import { k8sCommand } from './cli/commands/k8s.ts';
 import { mlflowCommand } from './cli/commands/mlflow.ts';
 import { monitorCommand } from './cli/commands/monitor.ts';
 import { registryCommand } from './cli/commands/registry.ts';
+import { rolloutCommand } from './cli/commands/rollout.ts';
 import { runsCommand } from './cli/commands/runs.ts';
 import { serveCommand } from './cli/commands/serve.ts';
 import { storeCommand } from './cli/commands/store.ts';
@@ -18,5 +19,5 @@ import './step-stores.ts';
 export const product: Product = {
   registry,
   openServices,
-  commands: [runsCommand, registryCommand, dataCommand, mlflowCommand, storeCommand, serveCommand, k8sCommand, monitorCommand],
+  commands: [runsCommand, registryCommand, dataCommand, mlflowCommand, storeCommand, serveCommand, k8sCommand, monitorCommand, rolloutCommand],
 };

@@ -25,6 +25,11 @@ import type { PredictionLog } from '../stores/prediction-log.ts';
 import { TensorPool } from './tensor-pool.ts';
 import { createUploadReader } from './upload.ts';
 import { UploadBudget } from './upload-budget.ts';
+import { ModelCache } from './model-cache.ts';
+import type { FeedbackPort, ServerRollouts } from './rollout-port.ts';
+import { RolloutSync } from './rollout-sync.ts';
+import { ShadowMirror } from './shadow-mirror.ts';
+import { VariantRouter } from './variant-router.ts';
 
 /** What `createApp` needs: the options plus the injected ports. */
 export interface AppDeps extends ServeOptions {
@@ -40,8 +45,8 @@ export interface AppDeps extends ServeOptions {
   readonly dashboard?: DashboardOptions;
   /** The read side of the prediction log, for the dashboard's class, confidence and history panels. */
   readonly predictionStore?: Pick<PredictionLog, 'recent'>;
-  /** The rollout of the served model, when rollouts run (dashboard panel and actions). */
-  readonly rollouts?: RolloutControl;
+  /** The dashboard's rollout panel and actions; default: the control of `rollouts`. */
+  readonly rolloutControl?: RolloutControl;
   /** Drift detectors and alerts, when monitoring runs (dashboard panels, alert acknowledgement). */
   readonly monitoringView?: MonitoringView;
   /**
@@ -51,6 +56,12 @@ export interface AppDeps extends ServeOptions {
   readonly monitoring?: { readonly projection?: ProjectionLookup; readonly capture?: Capture };
   /** Monitoring: starts the periodic monitor (drift gauges in `/metrics`); stopped on `close()`. */
   readonly startMonitor?: (metrics: ServerMetrics) => MonitorLoop;
+  /** Rollout state (read every `rolloutPollMs`) and the controller; without it the server serves its alias only. */
+  readonly rollouts?: ServerRollouts;
+  /** How often the rollout state is read (and the controller ticks). Default `pollMs`. */
+  readonly rolloutPollMs?: number;
+  /** Where `POST /feedback` records true labels (the prediction log); without it, 501. */
+  readonly feedback?: FeedbackPort;
 }
 
 export interface ServeApp {
@@ -65,6 +76,14 @@ export interface ServeApp {
   isReady(): boolean;
   /** Polls the model source now instead of waiting for the next tick (tests, admin hooks). */
   checkModels(): Promise<void>;
+  /** Which variant answers which request (the rollout read from the store). */
+  readonly router: VariantRouter;
+  /** Reads the rollout state (and ticks the controller) now: tests, admin hooks. */
+  syncRollout(): Promise<void>;
+  /** Mirrors to the shadow variant (idle(), shedCount). */
+  readonly mirror: ShadowMirror;
+  /** Models loaded, shared by slots on the same version. */
+  readonly cache: ModelCache;
   /** Stop taking new work: new requests get 503 and `/ready` turns 503. */
   beginDrain(): void;
   /** Requests being handled now (uploading or processing). */
@@ -97,7 +116,23 @@ export function createApp(deps: AppDeps): ServeApp {
     uploadBytes: () => uploads.used,
     defaultMetrics: deps.defaultMetrics,
   });
-  const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`));
+  // Loaded once per (name, version, sha256): slots on one version share the worker, sessions and batcher.
+  const cache = new ModelCache((m) =>
+    loadModel(m, {
+      intraOpNumThreads: options.intraOpNumThreads,
+      // Thread budget: only the served alias's model gets the spinning low-latency session; a rollout's
+      // candidate runs on one thread, so two or three models never oversubscribe the cores.
+      idleIntraOpNumThreads: m.alias === options.alias ? options.idleIntraOpNumThreads : options.intraOpNumThreads,
+      inferenceThread: options.inferenceThread,
+      maxBatch: options.maxBatch,
+      maxWaitMs: options.maxWaitMs,
+      inferenceTimeoutMs: options.inferenceTimeoutMs,
+      onWorkerEvent: (message) => log.warn(`${m.alias ?? `v${m.version}`}: ${message}`),
+      onRun: (n, s) => metrics.observeInference(n, s),
+      tensorPool: poolFor,
+    }),
+  );
+  const holder = new ModelHolder((err) => log.error(`releasing a model: ${String(err)}`), (m) => cache.release(m));
   const limits = { maxPixels: options.maxPixels, maxFullDecodePixels: options.maxFullDecodePixels };
   const predictor = new Predictor({ holder, alias: options.alias, topK: options.topK, limits, metrics, sink, log, monitoring: deps.monitoring });
   const monitor = deps.startMonitor?.(metrics);
@@ -126,32 +161,43 @@ export function createApp(deps: AppDeps): ServeApp {
     if (!pool) pools.set(itemSize, (pool = new TensorPool(itemSize, 2 * options.maxBatch + 8)));
     return pool;
   };
-  // One watcher per slot; only the routed alias now, a shadow/canary slot is one more entry.
-  const watchers = [options.alias].map(
-    (ref) =>
-      new ModelWatcher({
-        source: deps.source,
-        holder,
-        name: options.modelName,
-        ref,
-        pollMs: options.pollMs,
-        log,
-        load: (m) =>
-          loadModel(m, {
-            intraOpNumThreads: options.intraOpNumThreads,
-            idleIntraOpNumThreads: options.idleIntraOpNumThreads,
-            inferenceThread: options.inferenceThread,
-            maxBatch: options.maxBatch,
-            maxWaitMs: options.maxWaitMs,
-            inferenceTimeoutMs: options.inferenceTimeoutMs,
-            onWorkerEvent: (message) => log.warn(`${ref}: ${message}`),
-            onRun: (n, s) => metrics.observeInference(n, s),
-            tensorPool: poolFor,
-          }),
-        onInstalled: (model, previous) => metrics.modelInstalled(ref, model, previous),
-        onFailed: () => metrics.swapFailed(ref),
-      }),
-  );
+  // One watcher per slot: the routed alias, plus a rollout's candidate (pinned to its version) while one runs.
+  const watch = (ref: string) =>
+    new ModelWatcher({
+      source: deps.source,
+      holder,
+      name: options.modelName,
+      ref,
+      pollMs: options.pollMs,
+      log,
+      load: (m) => cache.acquire(m),
+      onInstalled: (model, previous) => metrics.modelInstalled(ref, model, previous),
+      onFailed: () => metrics.swapFailed(ref),
+    });
+  const watchers = [watch(options.alias)];
+  const router = new VariantRouter({
+    holder,
+    alias: options.alias,
+    watch,
+    onChange: (next, previous) => {
+      if (next && (!previous || previous.id !== next.id)) log.info(`rollout ${next.id.slice(0, 8)}: ${next.strategy} of v${next.candidateVersion} against v${next.stableVersion}`);
+      if (next) log.info(`rollout: step ${next.currentStep + 1}, candidate weight ${next.weight}%, mirror ${next.mirror}% (${next.phase})`);
+      else if (previous) log.info(`rollout ${previous.id.slice(0, 8)} ended: serving ${options.alias} only`);
+    },
+  });
+  const sync = deps.rollouts
+    ? new RolloutSync({ rollouts: deps.rollouts, modelName: options.modelName, router, metrics, log, pollMs: deps.rolloutPollMs ?? options.pollMs })
+    : undefined;
+  const mirror = new ShadowMirror({
+    holder,
+    topK: options.topK,
+    sink,
+    metrics,
+    log,
+    // Under load the shadow gives way: more than a batch of primary requests in flight sheds the mirror.
+    busy: () => processing >= options.maxBatch || draining,
+    timeoutMs: options.deadlineMs,
+  });
 
   const app = new Koa();
   app.silent = true; // errors are answered as JSON and logged by errorMiddleware, not printed by Koa
@@ -159,7 +205,10 @@ export function createApp(deps: AppDeps): ServeApp {
     const startedAt = performance.now();
     const incoming = ctx.get('x-request-id');
     const state = ctx.state as RequestState;
-    state.requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    // The server's id is always its own (the prediction log's unique key, what feedback names); a client's id is
+    // kept beside it, since clients repeat theirs (retries, load balancers re-sending).
+    state.requestId = randomUUID();
+    state.clientRequestId = REQUEST_ID.test(incoming) ? incoming : null;
     state.startedAt = startedAt;
     ctx.set('X-Request-Id', state.requestId);
     const counted = !PROBES.has(ctx.path);
@@ -179,12 +228,15 @@ export function createApp(deps: AppDeps): ServeApp {
     // Uploads still arriving are bounded by the byte budget (upload.ts), processing by maxInFlight (admitWork).
     return next();
   });
-  const dashboard = mountDashboard(app, { options: deps.dashboard, modelName: options.modelName, routedAlias: options.alias, holder, registry: metrics.registry, queueDepth: () => processing, logQueue: () => sink.pending ?? 0, predictions: deps.predictionStore, rollouts: deps.rollouts, monitoring: deps.monitoringView, onError: (m) => log.warn(m) });
-  const router = createRouter({ options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining, log });
-  app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  const dashboard = mountDashboard(app, { options: deps.dashboard, modelName: options.modelName, routedAlias: options.alias, holder, registry: metrics.registry, queueDepth: () => processing, logQueue: () => sink.pending ?? 0, predictions: deps.predictionStore, rollouts: deps.rolloutControl ?? deps.rollouts?.control, monitoring: deps.monitoringView, onError: (m) => log.warn(m) });
+  const feedback = deps.feedback && { feedback: deps.feedback, holder, flush: sink.flush?.bind(sink) };
+  const routes = createRouter({
+    options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining, log, router, mirror, feedback, rolloutControl: deps.rollouts?.control,
+  });
+  app.use(routes.routes());
+  app.use(routes.allowedMethods({ throw: true }));
 
-  const loaded = Promise.all(watchers.map((w) => w.start())).then(() => undefined);
+  const loaded = Promise.all([...watchers.map((w) => w.start()), sync?.start()]).then(() => router.check());
 
   const waitIdle = (timeoutMs: number) =>
     new Promise<boolean>((resolve) => {
@@ -214,8 +266,15 @@ export function createApp(deps: AppDeps): ServeApp {
     uploads,
     loaded,
     monitor,
-    isReady: () => !draining && holder.current(options.alias)?.healthy() === true,
-    checkModels: () => Promise.all(watchers.map((w) => w.check())).then(() => undefined),
+    isReady: () => !draining && router.primarySlots().every((slot) => holder.current(slot)?.healthy() === true),
+    checkModels: () => Promise.all([...watchers.map((w) => w.check()), router.check()]).then(() => undefined),
+    router,
+    syncRollout: async () => {
+      await sync?.sync();
+      await router.check();
+    },
+    mirror,
+    cache,
     beginDrain: () => {
       draining = true;
       dashboard.close();
@@ -227,8 +286,10 @@ export function createApp(deps: AppDeps): ServeApp {
         draining = true;
         dashboard.close();
         if (!(await waitIdle(options.drainTimeoutMs))) log.warn(`shutdown: ${inFlight} requests still in flight after ${options.drainTimeoutMs} ms`);
-        await Promise.all(watchers.map((w) => w.stop()));
+        await sync?.stop();
+        await mirror.idle();
         await monitor?.stop();
+        await Promise.all([...watchers.map((w) => w.stop()), router.stop()]);
         await holder.close();
         await sink.close();
       })()),

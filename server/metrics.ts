@@ -5,6 +5,7 @@
  */
 import client from 'prom-client';
 import type { LoadedModel } from './model-loader.ts';
+import { createVariantMetrics, type VariantMetricsRecorder } from './rollout-metrics.ts';
 
 export interface ServerMetrics {
   readonly registry: client.Registry;
@@ -15,6 +16,8 @@ export interface ServerMetrics {
   swapFailed(alias: string): void;
   /** A monitoring window's detector scores (drift gauges); `alerting` = the detectors whose alert is active. */
   observeMonitoring(model: string, version: number, results: readonly { detector: string; score: number; threshold: number; verdict: string }[], alerting: ReadonlySet<string>): void;
+  /** Per rollout variant (rollout-metrics.ts). */
+  readonly variants: VariantMetricsRecorder;
 }
 
 export function createMetrics(opts: {
@@ -147,6 +150,7 @@ export function createMetrics(opts: {
         alertActive.set({ model, detector: r.detector }, alerting.has(r.detector) ? 1 : 0);
       }
     },
+    variants: createVariantMetrics(registry),
     observeRequest(route, method, status, seconds) {
       requests.inc({ route, method, status: String(status) });
       duration.observe({ route, method }, seconds);

@@ -27,12 +27,19 @@ interface Slot {
 export class ModelHolder {
   readonly #slots = new Map<string, Slot>();
   readonly #leases = new Map<LoadedModel, number>();
-  readonly #retiring = new Set<LoadedModel>();
+  /** Retirements waiting for the model's last lease (a model shared by two slots can be retired twice). */
+  readonly #retiring = new Map<LoadedModel, number>();
   readonly #disposals = new Set<Promise<void>>();
   readonly #onError: (err: unknown) => void;
+  readonly #release: (model: LoadedModel) => Promise<void>;
 
-  constructor(onError: (err: unknown) => void = () => {}) {
+  /**
+   * `release` ends one slot's use of a model once nothing runs on it: default `model.dispose()`; the model cache
+   * (model-cache.ts) passes its reference-counted release, so two slots on one version share one session.
+   */
+  constructor(onError: (err: unknown) => void = () => {}, release: (model: LoadedModel) => Promise<void> = (m) => m.dispose()) {
     this.#onError = onError;
+    this.#release = release;
   }
 
   #slot(alias: string): Slot {
@@ -80,8 +87,17 @@ export class ModelHolder {
     const previous = slot.current;
     slot.current = model;
     slot.lastSwapError = undefined;
-    if (previous && previous !== model) this.#retire(previous);
+    // Each install holds one reference (model-cache.ts): a re-install of the same model releases the old one.
+    if (previous) this.#retire(previous);
     return previous;
+  }
+
+  /** Empties the slot and forgets it (a rollout's candidate slot when the rollout ends); its model retires. */
+  remove(alias: string): void {
+    const slot = this.#slots.get(alias);
+    if (!slot) return;
+    this.#slots.delete(alias);
+    if (slot.current) this.#retire(slot.current);
   }
 
   recordFailure(alias: string, failure: SwapFailure): void {
@@ -94,15 +110,18 @@ export class ModelHolder {
   }
 
   #retire(model: LoadedModel): void {
-    this.#retiring.add(model);
+    this.#retiring.set(model, (this.#retiring.get(model) ?? 0) + 1);
     if (!this.#leases.has(model)) this.#dispose(model);
   }
 
   #dispose(model: LoadedModel): void {
+    const times = this.#retiring.get(model) ?? 0;
     this.#retiring.delete(model);
     const p = model.batcher
       .idle()
-      .then(() => model.dispose())
+      .then(async () => {
+        for (let i = 0; i < times; i++) await this.#release(model);
+      })
       .catch(this.#onError)
       .finally(() => this.#disposals.delete(p));
     this.#disposals.add(p);

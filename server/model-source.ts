@@ -52,7 +52,7 @@ export function staticModelSource(name: string, versions: readonly StaticVersion
     async resolve(n, ref) {
       if (n !== name) return undefined;
       const viaAlias = aliasMap.get(ref);
-      const version = viaAlias ?? (/^\d+$/.test(ref) ? Number(ref) : undefined);
+      const version = viaAlias ?? (/^v?\d+$/.test(ref) ? Number(ref.replace(/^v/, '')) : undefined);
       const v = version === undefined ? undefined : byVersion.get(version);
       return v && { name, version: v.version, alias: viaAlias === undefined ? null : ref, dir: v.dir, modelFile: v.modelFile, sha256: v.sha256 };
     },

@@ -77,6 +77,21 @@ export function openApiDocument(o: ResolvedServeOptions): object {
         },
       },
       '/models': { get: { summary: 'Loaded models and the last hot-swap failure.', responses: { '200': json(ref('Models'), 'Serving slots.') } } },
+      '/feedback': {
+        post: {
+          summary: 'The true label of a logged prediction (ground truth), by the request id the server answered with.',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['request_id', 'label'], properties: { request_id: { type: 'string' }, label: { oneOf: [{ type: 'string' }, { type: 'integer' }], description: 'Class name or id.' } } } } },
+          },
+          responses: {
+            '200': json({ type: 'object' }, 'Recorded (a second label for the same request replaces the first).'),
+            '404': json(ref('Error'), 'UNKNOWN_REQUEST: no prediction has that request id.'),
+            '422': json(ref('Error'), 'UNKNOWN_LABEL: not a class of the model that answered.'),
+          },
+        },
+      },
+      '/rollout': { get: { summary: "The model's newest rollout: phase, weights, steps, per-variant metrics, analysis, events.", responses: { '200': json({ type: 'object' }, 'Rollout status (null when there never was one).') } } },
       '/metrics': { get: { summary: 'Prometheus metrics.', responses: { '200': { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
       '/openapi.json': { get: { summary: 'This document.', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.0 document.') } } },
     },

@@ -9,6 +9,8 @@ export type { PredictionRecord } from '../stores/prediction-log.ts';
 
 export interface PredictionSink {
   push(row: PredictionRecord): void;
+  /** Writes what is buffered now (feedback for a prediction not yet written), when the sink buffers. */
+  flush?(): Promise<void>;
   /** Flushes what is buffered and refuses more; called once, after the last in-flight request finished. */
   close(): Promise<void>;
   /** Rows waiting to be written (exported as the `prediction_log_queue_length` gauge), when the sink can tell. */

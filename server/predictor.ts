@@ -75,6 +75,27 @@ export async function serverTensor(bytes: Buffer, spec: PreprocessSpec, out?: Fl
   return { raw, tensor: toTensor(raw, spec, undefined, out) };
 }
 
+/**
+ * Which slot answers and under which names it is logged (variant-router.ts); without one, the predictor's own
+ * alias, no variant. `share` receives the decoded input once it is ready, for a mirror to the shadow variant.
+ */
+export interface PredictRoute {
+  readonly slot: string;
+  readonly alias: string;
+  readonly variant: string | null;
+  readonly clientRequestId?: string | null;
+  share?(input: SharedInput): void;
+}
+
+/** A decoded request, reusable by every variant with the same preprocessing (the tensor is a copy). */
+export interface SharedInput {
+  readonly preprocessingId: string;
+  readonly tensor: Float32Array;
+  readonly imageSha256: string;
+  readonly inputStats: PredictionRecord['inputStats'];
+  readonly imageFormat: string;
+}
+
 /** A request's limits in time and what must outlive its answer. */
 export interface RequestWork {
   readonly deadline: Deadline;
@@ -106,13 +127,15 @@ export class Predictor {
   }
 
   /** Throws HttpError for anything wrong with the input or the service state; `startedAt` is performance.now(). */
-  async predict(bytes: Buffer, requestId: string, startedAt: number, work: RequestWork): Promise<PredictionResult> {
-    const { holder, alias, metrics } = this.#d;
+  async predict(bytes: Buffer, requestId: string, startedAt: number, work: RequestWork, route?: PredictRoute): Promise<PredictionResult> {
+    const { holder, metrics } = this.#d;
+    const slotName = route?.slot ?? this.#d.alias;
+    const alias = route?.alias ?? this.#d.alias;
     const { deadline } = work;
     if (bytes.length === 0) throw new HttpError(400, 'EMPTY_FILE', "the field 'file' is empty");
     const header = await inspectImage(bytes, this.#d.limits);
     // Lease after the cheap checks, then keep the same model (and its preprocessing) to the end.
-    const lease = holder.acquire(alias);
+    const lease = holder.acquire(slotName);
     if (!lease) throw notReady(alias);
     try {
       const model = lease.model;
@@ -142,6 +165,13 @@ export class Predictor {
         inUse.push(inference);
         // Drift statistics are computed while the model runs (they only feed the log).
         stats = observeInput(prepared.raw, header, bytes.length, this.#d.monitoring !== undefined);
+        const observed = stats;
+        route?.share?.({
+          preprocessingId: model.preprocessingId, tensor: prepared.tensor.slice(), imageSha256, imageFormat: header.format,
+          inputStats: 'full' in observed
+            ? { meanBrightness: observed.full.brightness, contrast: observed.full.contrast, width: header.width, height: header.height }
+            : observed.minimal,
+        });
         ({ logits, features } = await deadline.race(inference).catch(unavailable));
       } finally {
         announcement.withdraw();
@@ -156,11 +186,14 @@ export class Predictor {
       metrics.observePrediction(alias, model.version, predictions[0]!.class);
       const row: PredictionRecord = {
         requestId,
+        clientRequestId: route?.clientRequestId ?? null,
         ts: Date.now(),
         modelName: model.name,
         modelVersion: model.version,
         alias,
-        variant: null,
+        variant: route?.variant ?? null,
+        imageFormat: header.format,
+        imageBytes: bytes.length,
         topK: predictions,
         latencyMs: latency_ms,
         imageSha256,

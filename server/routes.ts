@@ -1,6 +1,7 @@
 /**
  * The HTTP surface. Handlers only translate between HTTP and the predictor/holder; all checks live below them.
  */
+import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ResolvedServeOptions } from './config.ts';
@@ -12,6 +13,11 @@ import { openApiDocument } from './openapi.ts';
 import { Deadline } from './deadline.ts';
 import { notReady, type PredictionResult, type Predictor, type RequestWork } from './predictor.ts';
 import { discardRest, type Upload, type UploadedFile } from './upload.ts';
+import { handleFeedback, type FeedbackDeps } from './feedback.ts';
+import type { RolloutControl } from './control-ports.ts';
+import type { PredictRoute, SharedInput } from './predictor.ts';
+import type { ShadowMirror } from './shadow-mirror.ts';
+import type { RouteDecision, VariantRouter } from './variant-router.ts';
 
 export interface RouteDeps {
   readonly options: ResolvedServeOptions;
@@ -23,12 +29,30 @@ export interface RouteDeps {
   readonly admitWork: () => () => void;
   readonly isDraining: () => boolean;
   readonly log: ServerLogger;
+  /** Which variant answers each request (a single model when no rollout runs). */
+  readonly router: VariantRouter;
+  readonly mirror: ShadowMirror;
+  /** `POST /feedback`; absent: 501. */
+  readonly feedback?: FeedbackDeps;
+  /** `GET /rollout`; absent: 404. */
+  readonly rolloutControl?: RolloutControl;
 }
 
 /** State the outer middleware puts on every request. */
 export interface RequestState {
+  /** The server's own id (unique; the prediction log's key and the id feedback refers to). */
   requestId: string;
+  /** The client's `X-Request-Id`, when it sent a well-formed one (kept apart: clients repeat ids). */
+  clientRequestId: string | null;
   startedAt: number;
+}
+
+const USER_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The stickiness key: `X-User-Id` when sent (a user keeps their variant), else the server's request id. */
+function stickyKey(ctx: Context, state: RequestState): string {
+  const user = ctx.get('x-user-id');
+  return USER_ID.test(user) ? `u:${user}` : `r:${state.requestId}`;
 }
 
 function fileFields(files: UploadedFile[]): Buffer[] {
@@ -40,9 +64,10 @@ function fileFields(files: UploadedFile[]): Buffer[] {
   return mine.map((f) => f.buffer);
 }
 
-function setModelHeaders(ctx: Context, alias: string, version: number | undefined): void {
+function setModelHeaders(ctx: Context, alias: string, version: number | undefined, variant: string | null = null): void {
   ctx.set('X-Model-Alias', alias);
   if (version !== undefined) ctx.set('X-Model-Version', String(version));
+  if (variant) ctx.set('X-Variant', variant);
 }
 
 export function createRouter(d: RouteDeps): Router {
@@ -89,8 +114,16 @@ export function createRouter(d: RouteDeps): Router {
 
   router.get('/ready', (ctx) => {
     const m = holder.current(o.alias);
-    if (m?.healthy() && !d.isDraining()) {
+    // Every model that answers primary traffic must be loaded (a candidate with weight > 0 too).
+    const missing = d.router.primarySlots().filter((slot) => slot !== o.alias && holder.current(slot)?.healthy() !== true);
+    if (m?.healthy() && !d.isDraining() && missing.length === 0) {
       ctx.body = { ready: true, model_name: m.name, model_version: m.version, alias: o.alias };
+      return;
+    }
+    if (m?.healthy() && !d.isDraining()) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '1');
+      ctx.body = { ready: false, error: { status: 503, code: 'MODEL_NOT_READY', message: `loading the rollout candidate (${missing.join(', ')})${holder.lastSwapError(missing[0]!) ? `: last attempt failed: ${holder.lastSwapError(missing[0]!)!.message}` : ''}` } };
       return;
     }
     const failure = holder.lastSwapError(o.alias);
@@ -105,23 +138,56 @@ export function createRouter(d: RouteDeps): Router {
     ctx.body = { ready: false, error: { status: 503, code: d.isDraining() ? 'SHUTTING_DOWN' : recovering ? 'INFERENCE_UNAVAILABLE' : 'MODEL_NOT_READY', message } };
   });
 
+  /** The decision for this request, counted; the route handed to the predictor. */
+  const decide = (ctx: Context, state: RequestState): { decision: RouteDecision; route: PredictRoute & { shared?: SharedInput } } => {
+    const decision = d.router.route(stickyKey(ctx, state));
+    if (decision.fellBack) d.metrics.variants.fallback(d.router.state!.variants[1]);
+    const route: PredictRoute & { shared?: SharedInput } = { ...decision.primary, clientRequestId: state.clientRequestId };
+    if (decision.mirror) route.share = (input) => (route.shared = input);
+    return { decision, route };
+  };
+  const observe = <T>(route: PredictRoute, startedAt: number, p: Promise<T & { model_version?: number }>): Promise<T> => {
+    if (!route.variant) return p;
+    const variant = route.variant;
+    const version = () => holder.current(route.slot)?.version ?? 0;
+    return p.then(
+      (r) => (d.metrics.variants.observe(variant, r.model_version ?? version(), 'primary', (performance.now() - startedAt) / 1000, true), r),
+      (err: unknown) => {
+        if (toHttpError(err).error.status >= 500) d.metrics.variants.observe(variant, version(), 'primary', (performance.now() - startedAt) / 1000, false);
+        throw err;
+      },
+    );
+  };
+
   router.post('/predict', async (ctx) => {
     const state = ctx.state as RequestState;
-    const result = await handle(ctx, (files, work) => {
+    const { decision, route } = decide(ctx, state);
+    let bytes: Buffer | undefined;
+    const result = await observe(route, state.startedAt, handle(ctx, (files, work) => {
       if (files.length > 1) throw new HttpError(400, 'TOO_MANY_FILES', `/predict takes one file; send ${files.length} files to /predict/batch`);
-      return d.predictor.predict(files[0]!, state.requestId, state.startedAt, work);
-    });
-    setModelHeaders(ctx, result.served_alias, result.model_version);
+      bytes = files[0]!;
+      return d.predictor.predict(files[0]!, state.requestId, state.startedAt, work, route);
+    }));
+    setModelHeaders(ctx, result.served_alias, result.model_version, route.variant);
     ctx.body = result;
+    const mirror = decision.mirror;
+    if (mirror && bytes) {
+      // After the answer is on the wire: the shadow never adds latency to it.
+      const job = { ...mirror, variant: mirror.variant!, requestId: state.requestId, clientRequestId: state.clientRequestId, bytes, shared: route.shared };
+      ctx.res.once('finish', () => setImmediate(() => d.mirror.offer(job)));
+    }
   });
 
   router.post('/predict/batch', async (ctx) => {
     const state = ctx.state as RequestState;
+    // One decision for the whole batch (no mirror: a batch is bulk work, not a user's request).
+    const { route: chosen } = decide(ctx, state);
+    const route: PredictRoute = { slot: chosen.slot, alias: chosen.alias, variant: chosen.variant, clientRequestId: state.clientRequestId };
     // All files go at once: the batcher turns them into one or a few onnxruntime runs.
     const results: (PredictionResult | ErrorBody)[] = await handle(ctx, (files, work) =>
       Promise.all(
         files.map((bytes, i) =>
-          d.predictor.predict(bytes, `${state.requestId}-${i}`, state.startedAt, work).catch((err: unknown) => {
+          observe(route, state.startedAt, d.predictor.predict(bytes, `${state.requestId}-${i}`, state.startedAt, work, route)).catch((err: unknown) => {
             const { error, internal } = toHttpError(err);
             if (internal) d.log.error(`/predict/batch file ${i}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
             return error.toJSON();
@@ -130,22 +196,38 @@ export function createRouter(d: RouteDeps): Router {
       ),
     );
     const served = results.find((r): r is PredictionResult => 'model_version' in r);
-    setModelHeaders(ctx, o.alias, served?.model_version ?? holder.current(o.alias)?.version);
+    setModelHeaders(ctx, route.alias, served?.model_version ?? holder.current(route.slot)?.version, route.variant);
     ctx.body = { results };
   });
 
+  router.post('/feedback', async (ctx) => {
+    if (!d.feedback) throw new HttpError(501, 'NO_PREDICTION_LOG', 'this server keeps no prediction log, so feedback cannot be joined to predictions: serve through the pipeline (pipeline serve) with a store');
+    await handleFeedback(ctx, d.feedback);
+  });
+
+  router.get('/rollout', async (ctx) => {
+    if (!d.rolloutControl) throw new HttpError(404, 'NOT_FOUND', 'this server has no rollout store');
+    const status = await d.rolloutControl.current(o.modelName);
+    ctx.body = { model_name: o.modelName, rollout: status };
+  });
+
   router.get('/models', (ctx) => {
+    const roles = d.router.roles();
     const models = holder.aliases().map((alias) => {
       const m = holder.current(alias);
       const failure = holder.lastSwapError(alias) ?? null;
-      if (!m) return { alias, loaded: false, last_swap_error: failure };
+      const r = roles.get(alias);
+      const role = { role: r?.role ?? 'primary', variant: r?.variant ?? null, traffic_share: r?.share ?? 0, mirror_share: r?.mirror ?? 0 };
+      if (!m) return { alias, loaded: false, ...role, last_swap_error: failure };
       return {
         alias,
         loaded: true,
+        ...role,
         model_name: m.name,
         model_version: m.version,
         sha256: m.sha256,
-        file: m.file,
+        // The file's name only: where the server keeps it is not the client's business.
+        file: path.basename(m.file),
         input: m.inputName,
         output: m.outputName,
         labels_count: m.labels.length,
@@ -155,7 +237,8 @@ export function createRouter(d: RouteDeps): Router {
         last_swap_error: failure,
       };
     });
-    ctx.body = { routed_alias: o.alias, models };
+    const rollout = d.router.state;
+    ctx.body = { routed_alias: o.alias, rollout: rollout && { id: rollout.id, strategy: rollout.strategy, phase: rollout.phase, step: rollout.currentStep, weight: rollout.weight, mirror: rollout.mirror }, models };
   });
 
   router.get('/metrics', async (ctx) => {

@@ -13,6 +13,8 @@ import { SqlMonitoringStore, type MonitoringStore } from './monitoring-store.ts'
 import { SqlPredictionLog, type PredictionLog } from './prediction-log.ts';
 import { SqlRegistryStore, type RegistryStore } from './registry-store.ts';
 import { SqlTrackingStore, type TrackingStore } from './tracking-store.ts';
+import { SqlRolloutStore, type RolloutStore } from '../rollouts/store.ts';
+import { VariantMetrics } from '../rollouts/variant-metrics.ts';
 
 export type { TrackingStore, RegistryStore, FeatureStore, PredictionLog, FileHashCache, DataVersionStore, MonitoringStore };
 
@@ -26,6 +28,9 @@ export interface Stores {
   readonly dataVersions: DataVersionStore;
   /** Reference profiles, detector results per window, alerts (issue 12). */
   readonly monitoring: MonitoringStore;
+  /** Rollouts (state, events, analysis, controller leases) and the per-variant aggregates of the prediction log. */
+  readonly rollouts: RolloutStore;
+  readonly variantMetrics: VariantMetrics;
   /** Where the stores live (printable, password removed). */
   readonly target: string;
   /** Runs whose owner died (lease expired), marked `killed` when the stores were opened. */
@@ -75,6 +80,8 @@ export async function storesOn(db: SqlClient, opts: Omit<OpenStoresOptions, 'url
     fileHashes: new SqlFileHashCache(db, { now: opts.now }),
     dataVersions: new SqlDataVersionStore(db, { now: opts.now }),
     monitoring: new SqlMonitoringStore(db, { now: opts.now }),
+    rollouts: new SqlRolloutStore(db, { now: opts.now }),
+    variantMetrics: new VariantMetrics(db),
     target: opts.target ?? db.target,
     recoveredRuns,
     migrated: opts.migrated ?? { applied: [] },

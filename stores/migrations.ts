@@ -7,6 +7,7 @@ import { PREDICTION_MIGRATIONS } from './prediction-log-schema.ts';
 import { REGISTRY_MIGRATIONS } from './registry-schema.ts';
 import type { MigrationSet } from './sql/index.ts';
 import { TRACKING_MIGRATIONS } from './tracking-schema.ts';
+import { ROLLOUT_MIGRATIONS } from '../rollouts/store-schema.ts';
 
 export const STORE_MIGRATIONS: readonly MigrationSet[] = [
   TRACKING_MIGRATIONS,
@@ -16,4 +17,5 @@ export const STORE_MIGRATIONS: readonly MigrationSet[] = [
   FILE_HASH_MIGRATIONS,
   DATA_VERSION_MIGRATIONS,
   MONITORING_MIGRATIONS,
+  ROLLOUT_MIGRATIONS,
 ];

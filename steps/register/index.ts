@@ -22,6 +22,7 @@ const schema = Type.Object(
     gate: gateSchema,
     auto_promote: Type.Boolean({ default: false, description: 'Promote the new challenger at once if it passes the gate.' }),
     monitoring_profile: monitoringProfileSchema,
+    rollout: Type.Boolean({ default: false, description: "Start a rollout of the new challenger with serve.with.rollout (a running server carries it out: `pipeline rollout status`)." }),
   },
   { additionalProperties: false },
 );
@@ -89,6 +90,9 @@ export const registerStep = defineStep({
         if (!(err instanceof GateRefusedError)) throw err;
         ctx.log.warn(`not promoted: ${err.message}`);
       }
+    }
+    if (params.rollout && !params.auto_promote && version.aliases.includes('challenger')) {
+      await (await import('./start-rollout.ts')).startRolloutOfRegistered(ctx, params.model, version.version, gateOptions(params.gate));
     }
     const result: RegisterResult = { model: params.model, version: version.version, aliases: version.aliases, sha256: version.sha256 };
     // Content: which version holds which bytes; aliases move later without changing what was registered.

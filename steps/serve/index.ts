@@ -8,6 +8,8 @@ import { defineStep } from '../../runner/step.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
 import { dashboardSchema } from './dashboard-schema.ts';
 import { monitoringSchema } from './monitoring-schema.ts';
+import { rolloutSchema } from './rollout-schema.ts';
+import { specIssues } from '../../rollouts/spec.ts';
 
 const schema = Type.Object(
   {
@@ -56,6 +58,8 @@ const schema = Type.Object(
     poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
     dashboard: dashboardSchema,
     monitoring: monitoringSchema,
+    rollout: Type.Optional(rolloutSchema),
+    rollout_controller: Type.Boolean({ default: true, description: 'Run the rollout controller in this server (with several replicas, one holds the lease and acts).' }),
   },
   { additionalProperties: false },
 );
@@ -69,5 +73,6 @@ export const serveStep = defineStep({
   schema,
   cache: false,
   reads: [artifactsSection],
+  check: (p) => (p.rollout ? specIssues(p.rollout as Parameters<typeof specIssues>[0]).map((i) => ({ path: ['rollout', ...i.path], message: i.message })) : []),
   run: async (ctx, p) => (await import('./run.ts')).runServe(ctx, p),
 });

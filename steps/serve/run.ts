@@ -7,6 +7,8 @@ import { dashboardOptions } from './dashboard-schema.ts';
 import type { ServeParams } from './index.ts';
 import { artifactCache, registrySource } from './registry-source.ts';
 import { monitoringDeps } from './monitoring-deps.ts';
+import { logNotifier } from '../../rollouts/notify.ts';
+import { serverRollouts } from '../../rollouts/server-adapter.ts';
 
 export async function runServe(ctx: StepContext, p: ServeParams) {
   const log = ctx.log;
@@ -47,6 +49,8 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     monitoringView: ctx.stores.monitoring,
     dashboard: dashboardOptions(p.dashboard),
     ...monitoringDeps(ctx, p),
+    feedback: ctx.stores.predictions,
+    rollouts: serverRollouts(ctx.stores, { controller: p.rollout_controller, notify: logNotifier(log) }),
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.
     handleSignals: false,

@@ -48,8 +48,9 @@ test('predict: contract, headers, top-k from config, and the prediction log', as
   const res = await postFiles(`${srv.url}/predict?k=50&top_k=50`, [file(pizza)], { 'X-Request-Id': 'client-req-42' });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.deepEqual(Object.keys(res.body).sort(), ['latency_ms', 'model_version', 'predictions', 'request_id', 'served_alias']);
-  assert.equal(res.body.request_id, 'client-req-42');
-  assert.equal(res.headers.get('x-request-id'), 'client-req-42');
+  // The server's id is its own (unique: the log's key, what feedback names); the client's is kept beside it.
+  assert.match(res.body.request_id, /^[0-9a-f-]{36}$/);
+  assert.equal(res.headers.get('x-request-id'), res.body.request_id);
   assert.equal(res.body.served_alias, 'champion');
   assert.equal(res.body.model_version, 1);
   assert.equal(res.headers.get('x-model-alias'), 'champion');
@@ -69,7 +70,9 @@ test('predict: contract, headers, top-k from config, and the prediction log', as
 
   assert.equal(sink.rows.length, 2);
   const row = sink.rows[0]!;
-  assert.equal(row.requestId, 'client-req-42');
+  assert.equal(row.requestId, res.body.request_id);
+  assert.equal(row.clientRequestId, 'client-req-42');
+  assert.equal(sink.rows[1]!.clientRequestId, null);
   assert.equal(row.modelName, 'food101');
   assert.equal(row.modelVersion, 1);
   assert.equal(row.alias, 'champion');

@@ -57,7 +57,7 @@ test('dashboard in chromium: loads clean, shows traffic and classes, refuses and
     source: staticModelSource('food101', [backboneVersion(t)], { champion: 1 }),
     predictionLog: writer,
     predictionStore: stores.predictions,
-    rollouts,
+    rolloutControl: rollouts,
     monitoringView: memoryMonitoring('food101'),
     dashboard: { adminToken: TOKEN, storeRefreshMs: 500 },
   });

@@ -25,7 +25,7 @@ async function start(t: test.TestContext, dashboard: Record<string, unknown> = {
   const source = staticModelSource('food101', [tinyVersion(tempDir(t), 1, ['pizza', 'steak', 'sushi'], 0)], { champion: 1 });
   const rollouts = memoryRollouts('food101');
   const monitoring = memoryMonitoring('food101');
-  const srv = await startTestApp(t, { source, rollouts, monitoringView: monitoring, dashboard });
+  const srv = await startTestApp(t, { source, rolloutControl: rollouts, monitoringView: monitoring, dashboard });
   return { ...srv, rollouts, monitoring };
 }
 

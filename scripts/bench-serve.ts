@@ -10,6 +10,7 @@
  *   node --import tsx scripts/bench-serve.ts [--duration 10] [--rounds 1] [--image path.jpg] [--model m.onnx --labels l.txt
  *        --preprocessing p.json] [--only ours|original] [--intra-op 1] [--uv-threads 4] [--max-batch 16]
  *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main] [--idle-threads 2]
+ *        [--no-uploads | --uploads-only]   (--uploads-only: only the 100 x 9 MB upload phase, against ours)
  *
  * Needs: apt-get install -y python3-fastapi python3-uvicorn python3-opencv python3-multipart wrk
  */
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
     inference: { type: 'string', default: 'worker' },
     'no-bound': { type: 'boolean', default: false },
     'no-uploads': { type: 'boolean', default: false },
+    'uploads-only': { type: 'boolean', default: false },
   },
 });
 
@@ -268,9 +270,10 @@ async function main(): Promise<void> {
   try {
     // Both stay up; rounds alternate between them so that other load on a shared machine hits both alike.
     const ours = args.only !== 'original' ? await startOurs() : undefined;
-    const original = args.only !== 'ours' ? await startOriginal() : undefined;
+    const uploadsOnly = args['uploads-only'] === true;
+    const original = args.only !== 'ours' && !uploadsOnly ? await startOriginal() : undefined;
     for (const s of [ours, original]) if (s) procs.push(s.proc);
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; round <= (uploadsOnly ? 0 : rounds); round++) {
       if (ours) rows.push({ round, ...(await measure('ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
       if (args['no-bound'] !== true) bounds.push({ round, ...(await computeBound(image, duration)), load: os.loadavg()[0]! });
       if (original) rows.push({ round, ...(await measure('original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid)) });

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type ServeApp } from './app.ts';
 import { resolveServeOptions } from './config.ts';
+import { installLingeringClose } from './linger.ts';
 import { consoleLogger } from './logger.ts';
 
 export interface StartOptions extends AppDeps {
@@ -51,6 +52,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
   server.maxHeadersCount = 100;
+  // Answers sent before the body was all in end by half-closing and dropping the rest (bounded), never a reset.
+  installLingeringClose(server, { maxMs: options.requestTimeoutMs, idleMs: options.bodyIdleTimeoutMs, maxBytes: 4 * options.maxBodyBytes, silentMs: options.requestTimeoutMs });
 
   // Listen before building the app: a port in use fails here, before any model is loaded or anything logged.
   const host0 = opts.host ?? '127.0.0.1';

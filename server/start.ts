@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type ServeApp } from './app.ts';
 import { resolveServeOptions } from './config.ts';
+import { cpuBudget } from './cpu-budget.ts';
 import { installLingeringClose } from './linger.ts';
 import { consoleLogger } from './logger.ts';
 
@@ -65,6 +66,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     server.listen(opts.port, host0, () => resolve());
   });
   const serve = createApp({ ...opts, logger: log });
+  const cpu = cpuBudget();
+  log.info(`cpu: ${cpu.cpus} given (${cpu.source}; affinity ${cpu.affinity}${cpu.quota !== undefined ? `, quota ${cpu.quota.toFixed(2)}` : ''}): intra-op ${options.intraOpNumThreads}, lone-request intra-op ${options.idleIntraOpNumThreads}, maxBatch ${options.maxBatch}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`);
   server.on('request', serve.app.callback());
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

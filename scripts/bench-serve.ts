@@ -17,6 +17,7 @@
  * the basic record, "on" the full monitoring record (statistics, output summary, projected embedding from the
  * version's reference profile, built first from the mini set's test split) and runs the monitor loop (every 5 s,
  * windows of 200). The model must have the `features` output (an export from this version).
+ *        [--no-uploads | --uploads-only]   (--uploads-only: only the 100 x 9 MB upload phase, against ours)
  *
  * Needs: apt-get install -y python3-fastapi python3-uvicorn python3-opencv python3-multipart wrk
  */
@@ -58,6 +59,7 @@ const { values: args } = parseArgs({
     'no-uploads': { type: 'boolean', default: false },
     monitoring: { type: 'string' },
     store: { type: 'string' },
+    'uploads-only': { type: 'boolean', default: false },
   },
 });
 
@@ -261,11 +263,12 @@ async function main(): Promise<void> {
   try {
     // Both stay up; rounds alternate between them so that other load on a shared machine hits both alike.
     const compare = args.monitoring === 'compare';
+    const uploadsOnly = args['uploads-only'] === true;
     const store = compare ? await prepareMonitoringStore(path.dirname(path.resolve(args.model!))) : '';
     const ours = compare ? await startOurs({ mode: 'off', store }) : args.only !== 'original' ? await startOurs() : undefined;
-    const original = compare ? await startOurs({ mode: 'on', store }) : args.only !== 'ours' ? await startOriginal() : undefined;
+    const original = compare ? await startOurs({ mode: 'on', store }) : args.only !== 'ours' && !uploadsOnly ? await startOriginal() : undefined;
     for (const s of [ours, original]) if (s) procs.push(s.proc);
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; round <= (uploadsOnly ? 0 : rounds); round++) {
       if (ours) rows.push({ round, ...(await measure(compare ? 'ours, monitoring off' : 'ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
       if (args['no-bound'] !== true) bounds.push({ round, ...(await computeBound(image, duration)), load: os.loadavg()[0]! });
       if (original) rows.push({ round, ...(await measure(compare ? 'ours, monitoring on' : 'original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid)) });

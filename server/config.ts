@@ -2,7 +2,7 @@
  * The service's knobs, with the defaults chosen for a 2-core CPU box (see docs in server/README.md).
  * Everything a request can influence is bounded here: body size, pixels, files per batch, requests in flight.
  */
-import os from 'node:os';
+import { cpuBudget, derivedThreads } from './cpu-budget.ts';
 
 export interface ServeOptions {
   /** Registered model name to serve (e.g. `food101`). */
@@ -76,7 +76,7 @@ export interface ServeOptions {
   readonly intraOpNumThreads?: number;
   /**
    * Intra-op threads (spinning) of a second, low-latency session used for a lone request when nothing else is
-   * queued or decoding. Default min(4, cores); set it <= intraOpNumThreads to have one session only.
+   * queued or decoding. Default min(4, CPUs given: the cgroup quota or affinity, cpu-budget.ts); set it <= intraOpNumThreads to have one session only.
    */
   readonly idleIntraOpNumThreads?: number;
   /**
@@ -111,7 +111,8 @@ export const SERVE_DEFAULTS = Object.freeze({
   maxWaitMs: 2,
   pollMs: 2000,
   intraOpNumThreads: 1,
-  idleIntraOpNumThreads: Math.min(4, os.availableParallelism()),
+  // From the CPU actually given (cgroup quota, affinity: cpu-budget.ts); an explicit option wins.
+  idleIntraOpNumThreads: derivedThreads(cpuBudget()).idleIntraOpNumThreads,
   inferenceThread: 'worker' as 'worker' | 'main',
   drainTimeoutMs: 10_000,
 });

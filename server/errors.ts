@@ -58,6 +58,9 @@ export function errorMiddleware(log: ServerLogger): Middleware {
       if (internal) log.error(`${ctx.method} ${ctx.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       ctx.status = error.status;
       ctx.set(error.headers);
+      // Answered before the body was all in (a refusal): the connection closes after the answer, by lingering
+      // (linger.ts), so the client reads this answer, not a reset, and nothing more is parsed from it.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
       ctx.body = error.toJSON();
     }
   };

@@ -88,7 +88,7 @@ export function createRouter(d: RouteDeps): Router {
       return await d.readUploads(ctx);
     } catch (err) {
       // Refused before the body was in: drop the rest (bounded) so the client reads the answer, not a reset.
-      discardRest(ctx.req, o);
+      discardRest(ctx.req);
       throw err;
     }
   };

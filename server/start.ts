@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type ServeApp } from './app.ts';
 import { resolveServeOptions } from './config.ts';
+import { cpuBudget } from './cpu-budget.ts';
+import { installLingeringClose } from './linger.ts';
 import { consoleLogger } from './logger.ts';
 
 export interface StartOptions extends AppDeps {
@@ -51,6 +53,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
   server.maxHeadersCount = 100;
+  // Answers sent before the body was all in end by half-closing and dropping the rest (bounded), never a reset.
+  installLingeringClose(server, { maxMs: options.requestTimeoutMs, idleMs: options.bodyIdleTimeoutMs, maxBytes: 4 * options.maxBodyBytes, silentMs: options.requestTimeoutMs });
 
   // Listen before building the app: a port in use fails here, before any model is loaded or anything logged.
   const host0 = opts.host ?? '127.0.0.1';
@@ -62,6 +66,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     server.listen(opts.port, host0, () => resolve());
   });
   const serve = createApp({ ...opts, logger: log });
+  const cpu = cpuBudget();
+  log.info(`cpu: ${cpu.cpus} given (${cpu.source}; affinity ${cpu.affinity}${cpu.quota !== undefined ? `, quota ${cpu.quota.toFixed(2)}` : ''}): intra-op ${options.intraOpNumThreads}, lone-request intra-op ${options.idleIntraOpNumThreads}, maxBatch ${options.maxBatch}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`);
   server.on('request', serve.app.callback());
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -5,7 +5,8 @@
  * Nothing is read from a body that will be refused: Content-Length over the limit is 413 and a full budget is 503
  * before the first byte. A chunked body is counted as it streams and cut off at the limit. A body that stops
  * arriving is dropped after `bodyIdleTimeoutMs` (408), or earlier when the budget needs its reservation. Every
- * parse failure is the client's (400/413), never a 500; refused requests close the connection.
+ * parse failure is the client's (400/413), never a 500; refused requests close the connection by lingering
+ * (linger.ts), never by a reset.
  */
 import Busboy from 'busboy';
 import type { Context } from 'koa';
@@ -31,7 +32,10 @@ export interface Upload {
   readonly ticket: UploadTicket;
 }
 
-/** Only for clients that stopped sending: closing a connection the client still writes to resets it before it reads our answer. */
+/**
+ * Refusals close the connection; errors.ts adds it to every answer sent before the body was all in, and the close
+ * lingers (linger.ts: half-close, drop the rest, bounded) so a client still sending reads the answer, not a reset.
+ */
 const CLOSE = { Connection: 'close' };
 
 function tooLarge(limits: UploadLimits, what: string, close = false): HttpError {
@@ -45,21 +49,12 @@ export function busy(budget: UploadBudget): HttpError {
 }
 
 /**
- * After a refusal, the rest of the body is read and dropped (so the client, still sending, gets to read the answer
- * instead of a reset), but only up to `maxBodyBytes` more and while it keeps arriving: then the socket is closed.
- * Memory: nothing is kept.
+ * After a refusal, the rest of the body keeps flowing and is dropped (nothing is kept), so that the client, still
+ * sending, gets to read the answer instead of a reset. The answer says `Connection: close` (errors.ts), and the
+ * connection then ends by lingering (linger.ts: half-close, drop what still comes, bounded in bytes and time).
  */
-export function discardRest(req: IncomingMessage, limits: Pick<UploadLimits, 'maxBodyBytes' | 'bodyIdleTimeoutMs'>): void {
+export function discardRest(req: IncomingMessage): void {
   if (req.complete || req.destroyed) return;
-  let seen = 0;
-  const timer = setTimeout(() => req.socket.destroy(), limits.bodyIdleTimeoutMs);
-  const onData = (c: Buffer) => {
-    seen += c.length;
-    timer.refresh();
-    if (seen > limits.maxBodyBytes) req.socket.destroy();
-  };
-  req.on('data', onData);
-  req.once('close', () => (clearTimeout(timer), req.off('data', onData)));
   req.resume();
 }
 

@@ -1,0 +1,37 @@
+/** The CPU budget follows cgroup v2, then v1, quotas, capped by affinity: fed cgroup files from a temp dir. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { cgroupQuota, cpuBudget, derivedThreads } from '../../server/cpu-budget.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+function root(t: { after(fn: () => unknown): void }, files: Record<string, string>): string {
+  const dir = tempDir(t, 'f101-cgroup-');
+  for (const [f, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), `${text}\n`);
+  }
+  return dir;
+}
+
+describe('cpu budget', () => {
+  it('cgroup v2: a 1.5 CPU quota gives 1 CPU, "max" gives the affinity', (t) => {
+    assert.deepEqual(cpuBudget({ root: root(t, { 'cpu.max': '150000 100000' }), affinity: 8 }), { cpus: 1, quota: 1.5, affinity: 8, source: 'cgroup v2' });
+    assert.deepEqual(cpuBudget({ root: root(t, { 'cpu.max': '400000 100000' }), affinity: 8 }).cpus, 4);
+    assert.deepEqual(cpuBudget({ root: root(t, { 'cpu.max': 'max 100000' }), affinity: 2 }), { cpus: 2, affinity: 2, source: 'affinity' });
+  });
+
+  it('cgroup v1 when there is no cpu.max; -1 means no quota', (t) => {
+    assert.deepEqual(cgroupQuota(root(t, { 'cpu/cpu.cfs_quota_us': '200000', 'cpu/cpu.cfs_period_us': '100000' })), { quota: 2, source: 'cgroup v1' });
+    assert.equal(cgroupQuota(root(t, { 'cpu/cpu.cfs_quota_us': '-1', 'cpu/cpu.cfs_period_us': '100000' })), undefined);
+    assert.equal(cgroupQuota(root(t, {})), undefined);
+  });
+
+  it('affinity below the quota wins (taskset -c 0 in a 4-CPU pod), and threads follow', (t) => {
+    const b = cpuBudget({ root: root(t, { 'cpu.max': '400000 100000' }), affinity: 1 });
+    assert.deepEqual(b, { cpus: 1, quota: 4, affinity: 1, source: 'affinity' });
+    assert.deepEqual(derivedThreads(b), { idleIntraOpNumThreads: 1, uvThreadpool: 2 });
+    assert.deepEqual(derivedThreads(cpuBudget({ root: root(t, {}), affinity: 16 })), { idleIntraOpNumThreads: 4, uvThreadpool: 32 });
+  });
+});

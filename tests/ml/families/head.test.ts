@@ -103,7 +103,7 @@ describe('family head', () => {
       const expected = tf.tidy(() => (model.predict(tf.tensor2d(features, [2, backbone.dim])) as ReturnType<typeof tf.tensor>).dataSync());
       const session = await createSession(bytes);
       assert.deepEqual(session.inputNames, ['images']);
-      assert.deepEqual(session.outputNames, ['logits']);
+      assert.deepEqual(session.outputNames, ['logits', 'features'], 'the penultimate features ride along for monitoring');
       const { data, cols } = await runLogits(session, 'images', image, 2, [3, 224, 224]);
       assert.equal(cols, 3);
       data.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-3, `logit ${i}: ${v} vs ${expected[i]}`));

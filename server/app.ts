@@ -13,7 +13,7 @@ import { loadModel } from './model-loader.ts';
 import type { ModelSource } from './model-source.ts';
 import { ModelWatcher } from './model-watcher.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
-import { nullSink, type PredictionSink } from './prediction-sink.ts';
+import { nullSink, teeSink, type PredictionSink } from './prediction-sink.ts';
 import { Predictor } from './predictor.ts';
 import type { ProjectionLookup } from './prediction-record.ts';
 import type { Capture } from './capture.ts';
@@ -103,7 +103,7 @@ const PROBES = new Set(['/health', '/ready', '/metrics']);
 export function createApp(deps: AppDeps): ServeApp {
   const options = resolveServeOptions(deps);
   const log = deps.logger ?? consoleLogger();
-  const sink = deps.predictionLog ?? nullSink();
+  const sink = teeSink(deps.predictionLog ?? nullSink());
   let inFlight = 0;
   let processing = 0;
   let draining = false;
@@ -229,6 +229,7 @@ export function createApp(deps: AppDeps): ServeApp {
     return next();
   });
   const dashboard = mountDashboard(app, { options: deps.dashboard, modelName: options.modelName, routedAlias: options.alias, holder, registry: metrics.registry, queueDepth: () => processing, logQueue: () => sink.pending ?? 0, predictions: deps.predictionStore, rollouts: deps.rolloutControl ?? deps.rollouts?.control, monitoring: deps.monitoringView, onError: (m) => log.warn(m) });
+  sink.tap = (row) => dashboard.observe(row);
   const feedback = deps.feedback && { feedback: deps.feedback, holder, flush: sink.flush?.bind(sink) };
   const routes = createRouter({
     options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining, log, router, mirror, feedback, rolloutControl: deps.rollouts?.control,

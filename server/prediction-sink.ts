@@ -39,3 +39,21 @@ export function memorySink(): PredictionSink & { readonly rows: PredictionRecord
   };
   return sink;
 }
+
+/** `base`, plus a second reader of every row (the dashboard's live window), set once it exists. */
+export function teeSink(base: PredictionSink): PredictionSink & { tap?: (row: PredictionRecord) => void } {
+  const tee: PredictionSink & { tap?: (row: PredictionRecord) => void } = {
+    push(row) {
+      base.push(row);
+      tee.tap?.(row);
+    },
+    close: () => base.close(),
+    get pending() {
+      return base.pending;
+    },
+    get dropped() {
+      return base.dropped;
+    },
+  };
+  return tee;
+}

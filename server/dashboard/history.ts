@@ -2,6 +2,9 @@
  * `GET /dashboard/api/history?range=5m|1h|24h`: the prediction log bucketed over the range (traffic, errors,
  * latency percentiles, confidence), and monitoring's detector scores and alerts over the same range. At most
  * `HISTORY_ROWS` rows are read (newest first); past that the answer says `truncated` and covers the newest part.
+ * `only=monitoring` skips the prediction log (the live view draws traffic from memory and only needs the drift
+ * scores). Answers are cached per (range, parts) for a quarter of a bucket (2 s to 60 s), so several open pages
+ * cost one read.
  */
 import { HttpError } from '../errors.ts';
 import type { AlertView, DetectorResultView } from '../control-ports.ts';
@@ -65,12 +68,27 @@ export function bucketRows(rows: readonly LoggedPrediction[], from: number, to: 
   });
 }
 
-export async function readHistory(d: DashboardDeps, range: RangeName, now = Date.now()): Promise<History> {
+export class HistoryCache {
+  readonly #entries = new Map<string, { at: number; value: Promise<History> }>();
+
+  get(d: DashboardDeps, range: RangeName, withPredictions: boolean, now = Date.now()): Promise<History> {
+    const key = `${range}:${withPredictions}`;
+    const ttl = Math.min(60_000, Math.max(2000, RANGES[range].bucketMs / 4));
+    const hit = this.#entries.get(key);
+    if (hit && now - hit.at < ttl) return hit.value;
+    const value = readHistory(d, range, withPredictions, now);
+    this.#entries.set(key, { at: now, value });
+    value.catch(() => this.#entries.delete(key));
+    return value;
+  }
+}
+
+export async function readHistory(d: DashboardDeps, range: RangeName, withPredictions = true, now = Date.now()): Promise<History> {
   const { ms, bucketMs } = RANGES[range];
   const to = Math.ceil(now / bucketMs) * bucketMs;
   const from = to - Math.ceil(ms / bucketMs) * bucketMs;
   const [rows, drift, alerts] = await Promise.all([
-    d.predictions ? d.predictions.recent(HISTORY_ROWS, { modelName: d.modelName, sinceTs: from }) : null,
+    d.predictions && withPredictions ? d.predictions.recent(HISTORY_ROWS, { modelName: d.modelName, sinceTs: from }) : null,
     d.monitoring ? d.monitoring.history(d.modelName, from) : null,
     d.monitoring ? d.monitoring.alerts(d.modelName, from) : null,
   ]);

@@ -5,7 +5,7 @@ import type { RolloutAction } from '../control-ports.ts';
 import { HttpError } from '../errors.ts';
 import { loadAssets, sendAsset } from './assets.ts';
 import { actorName, checkAction } from './auth.ts';
-import { parseRange, readHistory } from './history.ts';
+import { HistoryCache, parseRange } from './history.ts';
 import type { LiveMetrics } from './live-metrics.ts';
 import type { DashboardDeps } from './ports.ts';
 import type { SnapshotBuilder } from './snapshot.ts';
@@ -59,10 +59,13 @@ export function dashboardRouter(d: DashboardDeps, parts: { live: LiveMetrics; bu
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { samples: live.samples() };
   });
+  const history = new HistoryCache();
   router.get('/dashboard/api/history', async (ctx) => {
     const range = parseRange(ctx.query.range ?? '5m');
+    const only = ctx.query.only;
+    if (only !== undefined && only !== 'monitoring') throw new HttpError(400, 'BAD_PARTS', `only= takes 'monitoring' (or leave it out), got '${String(only)}'`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await readHistory(d, range);
+    ctx.body = await history.get(d, range, only === undefined);
   });
 
   const guard = async (ctx: Context) => {

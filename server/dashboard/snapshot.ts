@@ -1,16 +1,18 @@
 /**
- * The JSON snapshot every `/events` client gets each second. The live sample comes from the metrics registry at
- * no cost to requests; the store, rollout and monitoring parts are re-read every `storeRefreshMs` while someone
- * watches (and at once after an action), so N watchers cost the store one read per refresh, not N.
+ * The JSON snapshot every `/events` client gets each second. The live sample comes from the metrics registry and
+ * the prediction panels from the in-memory window (`prediction-window.ts`), at no cost to requests; the labelled
+ * rows (feedback accuracy), the rollout and monitoring are re-read every `storeRefreshMs` while someone watches
+ * (and at once after an action), so N watchers cost the store one read per refresh, not N.
  */
 import type { AlertView, DetectorResultView, RolloutStatusView } from '../control-ports.ts';
 import type { LiveMetrics, LiveSample } from './live-metrics.ts';
 import type { DashboardDeps } from './ports.ts';
-import { storePanels, type StorePanels } from './store-panels.ts';
+import type { PredictionWindow } from './prediction-window.ts';
+import { feedbackAccuracy, type StorePanels } from './store-panels.ts';
 
-/** The window the class, confidence, low-confidence and variant panels describe, and how many rows they read. */
+/** The window the class, confidence, low-confidence and variant panels describe; labelled rows read at most. */
 export const PANEL_WINDOW_MS = 5 * 60_000;
-export const PANEL_ROWS = 2000;
+export const LABELLED_ROWS = 1000;
 
 export interface ModelRow {
   readonly alias: string;
@@ -56,16 +58,19 @@ export interface Snapshot {
 export class SnapshotBuilder {
   readonly #d: DashboardDeps;
   readonly #live: LiveMetrics;
-  #store: StorePanels | null = null;
+  readonly #window: PredictionWindow;
+  #reference: Readonly<Record<string, number>> | null = null;
+  #feedback: ReturnType<typeof feedbackAccuracy> | null = null;
   #rollout: RolloutStatusView | null = null;
   #monitoring: MonitoringPanels | null = null;
   #problems: string[] = [];
   #refreshing: Promise<void> | undefined;
   #refreshedAt = 0;
 
-  constructor(d: DashboardDeps, live: LiveMetrics) {
+  constructor(d: DashboardDeps, live: LiveMetrics, window: PredictionWindow) {
     this.#d = d;
     this.#live = live;
+    this.#window = window;
   }
 
   /** Re-reads the slow parts when they are older than `storeRefreshMs` (or `force`); one read at a time. */
@@ -96,15 +101,34 @@ export class SnapshotBuilder {
     ]);
     if (rollout !== undefined) this.#rollout = rollout;
     if (monitoring !== undefined) this.#monitoring = monitoring;
+    if (d.monitoring?.referenceClassShares) {
+      const reference = await attempt('reference', () => d.monitoring!.referenceClassShares!(d.modelName));
+      if (reference !== undefined) this.#reference = reference;
+    }
     if (d.predictions) {
-      const windowStart = now - PANEL_WINDOW_MS;
-      const reference = d.monitoring?.referenceClassShares ? ((await attempt('reference', () => d.monitoring!.referenceClassShares!(d.modelName))) ?? null) : null;
-      const rows = await attempt('prediction log', () => d.predictions!.recent(PANEL_ROWS, { modelName: d.modelName, sinceTs: windowStart }));
-      const shadows = new Set((this.#rollout?.variants ?? []).filter((v) => v.role === 'shadow').map((v) => v.variant));
-      if (rows) this.#store = storePanels(rows, { windowStart, limit: PANEL_ROWS, lowConfidence: d.options.lowConfidence, reference, shadows });
+      const rows = await attempt('prediction log', () => d.predictions!.recent(LABELLED_ROWS, { modelName: d.modelName, sinceTs: now - PANEL_WINDOW_MS, labelled: true }));
+      if (rows) this.#feedback = feedbackAccuracy(rows, this.#shadows());
     }
     this.#problems = problems;
     for (const p of problems) d.onError(`dashboard: ${p}`);
+  }
+
+  #shadows(): Set<string> {
+    return new Set((this.#rollout?.variants ?? []).filter((v) => v.role === 'shadow').map((v) => v.variant));
+  }
+
+  #storePanels(now: number): StorePanels {
+    const w = this.#window.panels(now, this.#reference, this.#shadows());
+    const fb = this.#feedback;
+    return {
+      windowStart: now - PANEL_WINDOW_MS,
+      rows: w.rows,
+      classes: w.classes,
+      confidence: w.confidence,
+      lowConfidence: w.lowConfidence,
+      feedback: fb ? { labelled: fb.labelled, accuracy: fb.accuracy } : null,
+      variants: w.variants.map((v) => ({ ...v, ...(fb?.variants.get(v.variant) ?? {}) })),
+    };
   }
 
   async #readMonitoring(now: number): Promise<MonitoringPanels> {
@@ -146,7 +170,7 @@ export class SnapshotBuilder {
       },
       live: this.#live.latest() ?? null,
       models: this.models(),
-      store: this.#store,
+      store: this.#storePanels(now),
       rollout: this.#rollout,
       monitoring: this.#monitoring,
       problems: this.#problems,

@@ -1,7 +1,7 @@
 /**
- * Panels computed from prediction-log rows (pure functions; the snapshot builder reads the rows): predicted-class
- * distribution, confidence histogram, low-confidence predictions, feedback accuracy, and per-variant traffic share,
- * latency, agreement with the stable model and accuracy during a rollout.
+ * The shapes of the prediction panels, and what is computed from prediction-log rows: per-variant statistics and
+ * feedback accuracy (labels arrive through the store, after the prediction). The live counts themselves come from
+ * memory (`prediction-window.ts`).
  */
 import type { LoggedPrediction } from '../../stores/prediction-log.ts';
 
@@ -42,14 +42,14 @@ export interface VariantStats {
 
 export interface StorePanels {
   readonly windowStart: number;
+  /** Predictions in the window. */
   readonly rows: number;
-  /** The window had more rows than were read: the panels describe the newest `rows`. */
-  readonly truncated: boolean;
   readonly classes: readonly ClassShare[];
   /** Ten bins of top-1 probability: [0, 0.1), ..., [0.9, 1]. */
   readonly confidence: readonly number[];
   readonly lowConfidence: readonly LowConfidenceRow[];
-  readonly feedback: { readonly labelled: number; readonly accuracy: number | null };
+  /** null without a prediction store (labels are only there). */
+  readonly feedback: { readonly labelled: number; readonly accuracy: number | null } | null;
   readonly variants: readonly VariantStats[];
 }
 
@@ -61,34 +61,6 @@ export function quantile(sorted: readonly number[], q: number): number | null {
 }
 
 const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
-
-/** The `top` most frequent classes, then `other`, with the reference share of each when given. */
-export function classShares(rows: readonly LoggedPrediction[], reference: Readonly<Record<string, number>> | null, top = 10): ClassShare[] {
-  const counts = new Map<string, number>();
-  let total = 0;
-  for (const r of rows) {
-    if (r.top1Class === null) continue;
-    counts.set(r.top1Class, (counts.get(r.top1Class) ?? 0) + 1);
-    total++;
-  }
-  if (total === 0) return [];
-  const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const shown = sorted.slice(0, top);
-  const out: ClassShare[] = shown.map(([c, n]) => ({ class: c, count: n, share: n / total, reference: reference?.[c] ?? (reference ? 0 : null) }));
-  const rest = sorted.slice(top);
-  if (rest.length) {
-    const n = rest.reduce((a, [, k]) => a + k, 0);
-    const refShown = reference ? shown.reduce((a, [c]) => a + (reference[c] ?? 0), 0) : null;
-    out.push({ class: `other (${rest.length} classes)`, count: n, share: n / total, reference: refShown === null ? null : Math.max(0, 1 - refShown) });
-  }
-  return out;
-}
-
-export function confidenceHistogram(rows: readonly LoggedPrediction[]): number[] {
-  const bins = new Array<number>(10).fill(0);
-  for (const r of rows) if (r.top1Prob !== null) bins[Math.min(9, Math.max(0, Math.floor(r.top1Prob * 10)))]!++;
-  return bins;
-}
 
 export function variantStats(rows: readonly LoggedPrediction[], shadows: ReadonlySet<string>): VariantStats[] {
   const byVariant = new Map<string, LoggedPrediction[]>();
@@ -124,24 +96,10 @@ export function variantStats(rows: readonly LoggedPrediction[], shadows: Readonl
   });
 }
 
-export function storePanels(
-  rows: readonly LoggedPrediction[],
-  o: { windowStart: number; limit: number; lowConfidence: number; reference: Readonly<Record<string, number>> | null; shadows: ReadonlySet<string> },
-): StorePanels {
-  // One row per request for the class and confidence panels: the primary answer (variant null or not a shadow).
-  const served = rows.filter((r) => r.variant == null || !o.shadows.has(r.variant));
-  const labelled = served.filter((r) => r.label !== null && !r.errorCode);
-  return {
-    windowStart: o.windowStart,
-    rows: rows.length,
-    truncated: rows.length >= o.limit,
-    classes: classShares(served, o.reference),
-    confidence: confidenceHistogram(served),
-    lowConfidence: served
-      .filter((r) => r.top1Prob !== null && r.top1Prob < o.lowConfidence)
-      .slice(0, 8)
-      .map((r) => ({ ts: r.ts, requestId: r.requestId, class: r.top1Class, prob: r.top1Prob, modelVersion: r.modelVersion, variant: r.variant ?? null })),
-    feedback: { labelled: labelled.length, accuracy: ratio(labelled.filter((r) => r.label === r.top1Class).length, labelled.length) },
-    variants: variantStats(rows, o.shadows),
-  };
+/** Feedback accuracy of the labelled rows (primary answers only), overall and per variant. */
+export function feedbackAccuracy(labelled: readonly LoggedPrediction[], shadows: ReadonlySet<string>): { labelled: number; accuracy: number | null; variants: Map<string, { labelled: number; accuracy: number | null }> } {
+  const served = labelled.filter((r) => r.label !== null && !r.errorCode && (r.variant == null || !shadows.has(r.variant)));
+  const variants = new Map<string, { labelled: number; accuracy: number | null }>();
+  for (const v of variantStats(labelled.filter((r) => r.label !== null), shadows)) variants.set(v.variant, { labelled: v.labelled, accuracy: v.accuracy });
+  return { labelled: served.length, accuracy: ratio(served.filter((r) => r.label === r.top1Class).length, served.length), variants };
 }

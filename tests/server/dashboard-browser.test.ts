@@ -9,45 +9,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { staticModelSource } from '../../server/model-source.ts';
 import { createBatchedWriter } from '../../stores/batched-writer.ts';
 import { miniDataDir, repoRoot } from '../helpers/paths.ts';
 import { sqliteBackend, openTestStores } from '../helpers/store-backends.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { launchChromium, watchPage } from '../helpers/browser.ts';
 import { backboneVersion, postFiles, startTestApp } from './fixtures.ts';
 import { memoryMonitoring, memoryRollouts } from './dashboard-fixtures.ts';
 
 const TOKEN = 'browser-test-token-42';
-const CHROMIUM = '/usr/bin/chromium';
 
 const images = ['pizza', 'steak', 'sushi'].flatMap((c) => {
   const dir = path.join(miniDataDir, 'images', c);
   return fs.readdirSync(dir).sort().slice(0, 4).map((f) => fs.readFileSync(path.join(dir, f)));
 });
-
-async function launch(t: test.TestContext): Promise<BrowserContext> {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  const context = await chromium.launchPersistentContext(tempDir(t, 'f101-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-    timeout: 30_000,
-  });
-  t.after(() => context.close());
-  return context;
-}
-
-/** Console errors, failed requests and HTTP errors the page saw (the 401 of the refused action is expected). */
-function watch(page: Page) {
-  const problems: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => !r.url().endsWith('/events') && problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
-  return problems;
-}
 
 test('dashboard in chromium: loads clean, shows traffic and classes, refuses and then takes an abort', { timeout: 90_000 }, async (t) => {
   const stores = await openTestStores(t, await sqliteBackend.url(t));
@@ -61,9 +37,9 @@ test('dashboard in chromium: loads clean, shows traffic and classes, refuses and
     monitoringView: memoryMonitoring('food101'),
     dashboard: { adminToken: TOKEN, storeRefreshMs: 500 },
   });
-  const context = await launch(t);
+  const context = await launchChromium(t);
   const page = await context.newPage();
-  const problems = watch(page);
+  const problems = watchPage(page);
   page.on('dialog', (d) => void d.accept());
 
   await page.goto(`${srv.url}/dashboard`);

@@ -138,7 +138,8 @@ async function getJson(url) {
 async function loadHistory() {
   const range = state.range === 'live' ? '5m' : state.range;
   try {
-    state.history = await getJson(`/dashboard/api/history?range=${range}`);
+    // Live draws traffic from the stream: only the drift scores are needed from the history.
+    state.history = await getJson(`/dashboard/api/history?range=${range}${state.range === 'live' ? '&only=monitoring' : ''}`);
     $('drift-range').textContent = { '5m': 'last 5 minutes', '1h': 'last hour', '24h': 'last 24 hours' }[range];
     drawDrift();
     drawSeries();

@@ -26,7 +26,6 @@ const bar = (share, cls = 'bar') => {
 };
 
 export function renderClasses(el, store, meta) {
-  if (!meta.predictionStore) return fill(el, h('p', { class: 'note', text: 'No prediction store: the server runs without a readable prediction log.' }));
   if (!store || store.classes.length === 0) return fill(el, h('p', { class: 'note', text: 'No predictions in the last 5 minutes.' }));
   const hasRef = store.classes.some((c) => c.reference !== null);
   const legend = h('p', { class: 'legend' }, h('span', { class: 'key live' }), ' live share', hasRef ? [h('span', { class: 'key ref' }), ' reference share'] : ' · no reference (monitoring does not provide one)');
@@ -40,12 +39,10 @@ export function renderClasses(el, store, meta) {
     ),
   );
   const head = h('tr', {}, h('th', { scope: 'col', text: 'Class' }), h('th', { scope: 'col', text: 'Share' }), h('th', { scope: 'col', class: 'num', text: 'Live' }), hasRef ? h('th', { scope: 'col', class: 'num', text: 'Reference' }) : null, h('th', { scope: 'col', class: 'num', text: 'Count' }));
-  const note = store.truncated ? h('p', { class: 'note', text: `Newest ${num(store.rows, 0)} predictions only.` }) : null;
-  fill(el, legend, h('table', { class: 'classes' }, h('thead', {}, head), h('tbody', {}, rows)), note);
+  fill(el, legend, h('table', { class: 'classes' }, h('thead', {}, head), h('tbody', {}, rows)), h('p', { class: 'legend', text: `${num(store.rows, 0)} predictions` }));
 }
 
 export function renderConfidence(el, store, meta) {
-  if (!meta.predictionStore) return fill(el, h('p', { class: 'note', text: 'No prediction store.' }));
   const bins = store?.confidence ?? new Array(10).fill(0);
   const max = Math.max(1, ...bins);
   const total = bins.reduce((a, b) => a + b, 0);
@@ -70,7 +67,7 @@ export function renderQuality(el, snap) {
   fill(el,
     tile('Out-of-scope share', oos ? pct(oos.score) : dash, oos ? `threshold ${pct(oos.threshold)} · ${oos.verdict}` : off),
     tile('Label-free accuracy (estimated)', cbpe ? pct(cbpe.score) : dash, cbpe ? `${cbpe.detector} · ${cbpe.verdict}` : off),
-    tile('Feedback accuracy', fb?.accuracy != null ? pct(fb.accuracy) : dash, fb ? `${num(fb.labelled, 0)} labelled` : 'no prediction store'),
+    tile('Feedback accuracy', fb?.accuracy != null ? pct(fb.accuracy) : dash, fb ? `${num(fb.labelled, 0)} labelled` : 'no prediction store (labels live there)'),
   );
 }
 
@@ -149,7 +146,7 @@ export function renderLowConfidence(tbody, note, snap) {
     ? `Top-1 probability under ${pct(snap.meta.lowConfidence, 0)}.`
     : `Top-1 probability under ${pct(snap.meta.lowConfidence, 0)}, newest first. No thumbnails: images are only shown when monitoring captures them, and this server has no capture.`;
   const rows = snap.store?.lowConfidence ?? [];
-  if (rows.length === 0) return fill(tbody, h('tr', {}, h('td', { colspan: 5, class: 'muted', text: snap.meta.predictionStore ? 'None in the last 5 minutes.' : 'No prediction store.' })));
+  if (rows.length === 0) return fill(tbody, h('tr', {}, h('td', { colspan: 5, class: 'muted', text: 'None in the last 5 minutes.' })));
   fill(tbody, ...rows.map((r) => h('tr', {},
     h('td', { text: time(r.ts) }), h('td', { text: r.class ?? dash }), h('td', { class: 'num', text: pct(r.prob) }),
     h('td', { class: 'num', text: `v${r.modelVersion}${r.variant ? ` ${r.variant}` : ''}` }), h('td', {}, h('code', { text: r.requestId.slice(0, 12) })))));

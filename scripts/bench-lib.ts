@@ -56,3 +56,18 @@ export const median = (xs: number[]) => {
   const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : NaN;
 };
+
+/** The URL a benchmark child prints as `LISTENING <url>` on stdout, once it is healthy. */
+export async function childUrl(proc: ChildProcess, name: string): Promise<string> {
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /LISTENING (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+  await waitHealthy(url, proc);
+  return url;
+}

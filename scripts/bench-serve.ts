@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, median, waitHealthy, wrk as wrkWith, type WrkResult } from './bench-lib.ts';
+import { childUrl, cpuSeconds, median, waitHealthy, wrk as wrkWith, type WrkResult } from './bench-lib.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = path.resolve(repoRoot, '../shared');
@@ -144,16 +144,7 @@ async function startOurs(monitoring?: { mode: 'on' | 'off'; store: string }): Pr
     env: { ...process.env, UV_THREADPOOL_SIZE: args['uv-threads'] },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /LISTENING (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`our server exited with ${code}`)));
-  });
-  await waitHealthy(url, proc);
+  const url = await childUrl(proc, 'our server');
   return { url, proc };
 }
 

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { memoryLogger } from '../../server/logger.ts';
 import { staticModelSource } from '../../server/model-source.ts';
-import { startServer, type RunningServer } from '../../server/start.ts';
+import type { RunningServer } from '../../server/start.ts';
+import { startTinyServer } from './tiny-server.ts';
 import type { ServeOptions } from '../../server/config.ts';
 import { miniDataDir } from '../helpers/paths.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -20,22 +21,7 @@ import { postFiles, tinyVersion, type Cleanup } from './fixtures.ts';
 const photo = fs.readFileSync(path.join(miniDataDir, 'images/pizza', fs.readdirSync(path.join(miniDataDir, 'images/pizza')).sort()[0]!));
 const BOUNDARY = 'x-test-boundary';
 
-async function server(t: Cleanup, opts: Partial<ServeOptions> = {}): Promise<RunningServer> {
-  const v = tinyVersion(path.join(tempDir(t, 'f101-slow-'), 'v1'), 1, ['a', 'b'], 0);
-  const running = await startServer({
-    port: 0,
-    modelName: 'food101',
-    source: staticModelSource('food101', [v], { champion: 1 }),
-    pollMs: 0,
-    defaultMetrics: false,
-    handleSignals: false,
-    waitForModel: true,
-    logger: memoryLogger(),
-    ...opts,
-  });
-  t.after(() => running.close());
-  return running;
-}
+const server = (t: Cleanup, opts: Partial<ServeOptions> = {}): Promise<RunningServer> => startTinyServer(t, opts);
 
 /** A socket that sent `head` (+ `body`) and then says nothing; `reply` settles with what came back or on close. */
 function stalled(url: string, head: string, body: Buffer = Buffer.alloc(0)) {

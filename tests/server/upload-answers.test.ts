@@ -10,7 +10,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { memoryLogger } from '../../server/logger.ts';
 import { staticModelSource } from '../../server/model-source.ts';
-import { startServer, type RunningServer } from '../../server/start.ts';
+import type { RunningServer } from '../../server/start.ts';
+import { startTinyServer } from './tiny-server.ts';
 import type { ServeOptions } from '../../server/config.ts';
 import { miniDataDir } from '../helpers/paths.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -20,24 +21,7 @@ const photo = fs.readFileSync(path.join(miniDataDir, 'images/pizza', fs.readdirS
 const BOUNDARY = 'x-answers-boundary';
 const MB = 1024 * 1024;
 
-async function server(t: Cleanup, opts: Partial<ServeOptions> = {}): Promise<RunningServer> {
-  const v = tinyVersion(path.join(tempDir(t, 'f101-answers-'), 'v1'), 1, ['a', 'b'], 0);
-  const running = await startServer({
-    port: 0,
-    modelName: 'food101',
-    source: staticModelSource('food101', [v], { champion: 1 }),
-    pollMs: 0,
-    defaultMetrics: false,
-    handleSignals: false,
-    waitForModel: true,
-    logger: memoryLogger(),
-    maxBodyBytes: 4 * MB,
-    uploadBudgetBytes: 8 * MB,
-    ...opts,
-  });
-  t.after(() => running.close());
-  return running;
-}
+const server = (t: Cleanup, opts: Partial<ServeOptions> = {}): Promise<RunningServer> => startTinyServer(t, { maxBodyBytes: 4 * MB, uploadBudgetBytes: 8 * MB, ...opts });
 
 /** A multipart body carrying the photo padded to `size` bytes (a JPEG decoder stops at its end marker). */
 function multipart(size: number): Buffer {

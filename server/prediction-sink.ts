@@ -48,6 +48,8 @@ export function teeSink(base: PredictionSink): PredictionSink & { tap?: (row: Pr
       tee.tap?.(row);
     },
     close: () => base.close(),
+    // Feedback for a request answered a moment ago waits for its row through this (server/feedback.ts).
+    ...(base.flush ? { flush: () => base.flush!() } : {}),
     get pending() {
       return base.pending;
     },

@@ -13,7 +13,7 @@ import { registrySource } from '../../steps/serve/registry-source.ts';
 import { createBatchedWriter, type BatchedWriter } from '../../stores/batched-writer.ts';
 import type { Stores } from '../../stores/index.ts';
 import type { AppDeps } from '../../server/app.ts';
-import { postFiles, startTestApp, tinyVersion, type Cleanup, type TestServer } from '../server/fixtures.ts';
+import { drainBeforeClosing, postFiles, startTestApp, tinyVersion, type Cleanup, type TestServer } from '../server/fixtures.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { openTestStores } from '../helpers/store-backends.ts';
 
@@ -45,6 +45,7 @@ export async function rolloutServer(t: Cleanup, stores: Stores, opts: { holderId
   const log = createBatchedWriter(stores.predictions, { maxRows: 64, maxDelayMs: 5 });
   const rollouts = serverRollouts(stores, { holderId: opts.holderId, leaseMs: 60_000 });
   const srv = await startTestApp(t, { source: registrySource(stores.registry), predictionLog: log, feedback: stores.predictions, rollouts, rolloutPollMs: 0, ...opts.app });
+  drainBeforeClosing(stores, srv.serve);
   return {
     ...srv,
     log,

@@ -15,7 +15,7 @@ import { miniDataDir, repoRoot } from '../helpers/paths.ts';
 import { sqliteBackend, openTestStores } from '../helpers/store-backends.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { launchChromium, watchPage } from '../helpers/browser.ts';
-import { backboneVersion, postFiles, startTestApp } from './fixtures.ts';
+import { backboneVersion, drainBeforeClosing, postFiles, startTestApp } from './fixtures.ts';
 import { memoryMonitoring, memoryRollouts } from './dashboard-fixtures.ts';
 
 const TOKEN = 'browser-test-token-42';
@@ -37,6 +37,7 @@ test('dashboard in chromium: loads clean, shows traffic and classes, refuses and
     monitoringView: memoryMonitoring('food101'),
     dashboard: { adminToken: TOKEN, storeRefreshMs: 500 },
   });
+  drainBeforeClosing(stores, srv.serve);
   const context = await launchChromium(t);
   const page = await context.newPage();
   const problems = watchPage(page);

@@ -95,6 +95,20 @@ export async function startTestApp(t: Cleanup, deps: Omit<AppDeps, 'modelName'> 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, serve, logs: logger.lines };
 }
 
+/**
+ * Teardown hooks run in the order they were registered, so stores opened before a server would close first and
+ * the server's last prediction-log flush would hit a closed database (a failed hook, and a server left listening
+ * that keeps the test process alive). After this, closing the stores drains the server first (its close is
+ * idempotent).
+ */
+export function drainBeforeClosing(stores: { close(): Promise<void> }, serve: { close(): Promise<void> }): void {
+  const closeStores = stores.close.bind(stores);
+  (stores as { close: () => Promise<void> }).close = async () => {
+    await serve.close();
+    await closeStores();
+  };
+}
+
 export interface Part {
   readonly field: string;
   readonly data: Uint8Array | string;

@@ -44,7 +44,7 @@ export interface AppDeps extends ServeOptions {
   /** The dashboard (`/dashboard`, `/events`): on by default, read-only without `adminToken`. */
   readonly dashboard?: DashboardOptions;
   /** The read side of the prediction log, for the dashboard's class, confidence and history panels. */
-  readonly predictionStore?: Pick<PredictionLog, 'recent'>;
+  readonly predictionStore?: Pick<PredictionLog, 'recent' | 'buckets'>;
   /** The dashboard's rollout panel and actions; default: the control of `rollouts`. */
   readonly rolloutControl?: RolloutControl;
   /** Drift detectors and alerts, when monitoring runs (dashboard panels, alert acknowledgement). */

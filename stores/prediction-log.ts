@@ -5,8 +5,10 @@
  * (request id, variant) is already logged is skipped, so a retried batch never logs a prediction twice.
  */
 import { parseJsonColumn, type SqlClient, type SqlValue } from './sql/index.ts';
+import { predictionBuckets, type BucketQuery, type PredictionBucket } from './prediction-buckets.ts';
 
 export { PREDICTION_MIGRATIONS } from './prediction-log-schema.ts';
+export type { BucketQuery, PredictionBucket } from './prediction-buckets.ts';
 
 export interface PredictionClass {
   readonly id: number;
@@ -92,6 +94,8 @@ export interface PredictionLog {
   /** Newest first. */
   recent(limit: number, filter?: PredictionQuery): Promise<LoggedPrediction[]>;
   count(filter?: PredictionQuery): Promise<number>;
+  /** Traffic, errors, confidence and latency percentiles per time bucket, computed in the database. */
+  buckets(query: BucketQuery): Promise<PredictionBucket[]>;
   /** Every variant's row of one request (server id), oldest first; empty when unknown. */
   byRequest(requestId: string): Promise<LoggedPrediction[]>;
   /** Records (or corrects) the true label of a logged request. Resolves false when no prediction has that id. */
@@ -174,6 +178,10 @@ export class SqlPredictionLog implements PredictionLog {
     const row = await this.#db.one<{ n: number }>(
       `SELECT COUNT(*) AS n FROM predictions p LEFT JOIN prediction_feedback f ON f.request_id = p.request_id${w.sql}`, w.args);
     return row!.n;
+  }
+
+  buckets(query: BucketQuery): Promise<PredictionBucket[]> {
+    return predictionBuckets(this.#db, query);
   }
 
   async byRequest(requestId: string): Promise<LoggedPrediction[]> {

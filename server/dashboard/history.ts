@@ -1,20 +1,18 @@
 /**
  * `GET /dashboard/api/history?range=5m|1h|24h`: the prediction log bucketed over the range (traffic, errors,
- * latency percentiles, confidence), and monitoring's detector scores and alerts over the same range. At most
- * `HISTORY_ROWS` rows are read (newest first); past that the answer says `truncated` and covers the newest part.
+ * latency percentiles, confidence), and monitoring's detector scores and alerts over the same range. The buckets are
+ * computed in the database (`stores/prediction-buckets.ts`), so a busy day costs 96 rows, not the day's predictions.
  * `only=monitoring` skips the prediction log (the live view draws traffic from memory and only needs the drift
  * scores). Answers are cached per (range, parts) for a quarter of a bucket (2 s to 60 s), so several open pages
  * cost one read.
  */
 import { HttpError } from '../errors.ts';
 import type { AlertView, DetectorResultView } from '../control-ports.ts';
-import type { LoggedPrediction } from '../../stores/prediction-log.ts';
+import type { PredictionBucket } from '../../stores/prediction-log.ts';
 import type { DashboardDeps } from './ports.ts';
-import { quantile } from './store-panels.ts';
 
 export const RANGES = { '5m': { ms: 5 * 60_000, bucketMs: 5_000 }, '1h': { ms: 3_600_000, bucketMs: 60_000 }, '24h': { ms: 86_400_000, bucketMs: 900_000 } } as const;
 export type RangeName = keyof typeof RANGES;
-export const HISTORY_ROWS = 20_000;
 
 export interface HistoryBucket {
   readonly ts: number;
@@ -33,8 +31,8 @@ export interface History {
   readonly bucketMs: number;
   /** null without a prediction store. */
   readonly buckets: readonly HistoryBucket[] | null;
+  /** Predictions in the range (shadow mirrors left out). */
   readonly rows: number;
-  readonly truncated: boolean;
   /** null without monitoring. */
   readonly drift: readonly DetectorResultView[] | null;
   readonly alerts: readonly AlertView[] | null;
@@ -45,25 +43,20 @@ export function parseRange(value: unknown): RangeName {
   throw new HttpError(400, 'BAD_RANGE', `range must be one of ${Object.keys(RANGES).join(', ')}, got '${String(value)}'`);
 }
 
-export function bucketRows(rows: readonly LoggedPrediction[], from: number, to: number, bucketMs: number): HistoryBucket[] {
-  const n = Math.ceil((to - from) / bucketMs);
-  const groups = Array.from({ length: n }, () => [] as LoggedPrediction[]);
-  for (const r of rows) {
-    const i = Math.floor((r.ts - from) / bucketMs);
-    if (i >= 0 && i < n && (r.variant == null || r.variant !== 'shadow')) groups[i]!.push(r);
-  }
+/** Every bucket of the range, the empty ones included (zero traffic, no latency). */
+export function fillBuckets(found: readonly PredictionBucket[], from: number, to: number, bucketMs: number): HistoryBucket[] {
+  const byIndex = new Map(found.map((b) => [b.index, b]));
   const secs = bucketMs / 1000;
-  return groups.map((g, i) => {
-    const lat = g.filter((r) => !r.errorCode).map((r) => r.latencyMs).sort((a, b) => a - b);
-    const probs = g.map((r) => r.top1Prob).filter((p): p is number => p !== null);
+  return Array.from({ length: Math.ceil((to - from) / bucketMs) }, (_, i) => {
+    const b = byIndex.get(i);
     return {
       ts: from + (i + 1) * bucketMs,
-      requestsPerSec: g.length / secs,
-      errorsPerSec: g.filter((r) => r.errorCode).length / secs,
-      p50: quantile(lat, 0.5),
-      p95: quantile(lat, 0.95),
-      p99: quantile(lat, 0.99),
-      meanConfidence: probs.length ? probs.reduce((a, b) => a + b, 0) / probs.length : null,
+      requestsPerSec: (b?.requests ?? 0) / secs,
+      errorsPerSec: (b?.errors ?? 0) / secs,
+      p50: b?.p50 ?? null,
+      p95: b?.p95 ?? null,
+      p99: b?.p99 ?? null,
+      meanConfidence: b?.meanConfidence ?? null,
     };
   });
 }
@@ -88,15 +81,14 @@ export async function readHistory(d: DashboardDeps, range: RangeName, withPredic
   const to = Math.ceil(now / bucketMs) * bucketMs;
   const from = to - Math.ceil(ms / bucketMs) * bucketMs;
   const [rows, drift, alerts] = await Promise.all([
-    d.predictions && withPredictions ? d.predictions.recent(HISTORY_ROWS, { modelName: d.modelName, sinceTs: from }) : null,
+    d.predictions && withPredictions ? d.predictions.buckets({ modelName: d.modelName, fromTs: from, toTs: to, bucketMs }) : null,
     d.monitoring ? d.monitoring.history(d.modelName, from) : null,
     d.monitoring ? d.monitoring.alerts(d.modelName, from) : null,
   ]);
   return {
     range, from, to, bucketMs,
-    buckets: rows ? bucketRows(rows, from, to, bucketMs) : null,
-    rows: rows?.length ?? 0,
-    truncated: (rows?.length ?? 0) >= HISTORY_ROWS,
+    buckets: rows ? fillBuckets(rows, from, to, bucketMs) : null,
+    rows: rows ? rows.reduce((n, b) => n + b.requests, 0) : 0,
     drift: drift ? drift.slice(-5000) : null,
     alerts,
   };

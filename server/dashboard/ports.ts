@@ -17,7 +17,7 @@ export interface DashboardDeps {
   /** Prediction-log rows waiting to be written. */
   readonly logQueue: () => number;
   /** The read side of the prediction log; without it the class, confidence and history panels say so. */
-  readonly predictions?: Pick<PredictionLog, 'recent'>;
+  readonly predictions?: Pick<PredictionLog, 'recent' | 'buckets'>;
   readonly rollouts?: RolloutControl;
   readonly monitoring?: MonitoringView;
   readonly onError: (message: string) => void;

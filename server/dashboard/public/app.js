@@ -74,7 +74,7 @@ function drawSeries() {
     charts.latency.setData([x, b.map((p) => p.p50), b.map((p) => p.p95), b.map((p) => p.p99), b.map(() => slo)]);
     charts.batch.setData([[], [], [], []]);
     $('batch-note').hidden = false;
-    $('latency-source').textContent = `(from the prediction log, ${num(state.history.bucketMs / 60000, 0)}-min buckets${state.history.truncated ? `, newest ${num(state.history.rows, 0)} rows` : ''})`;
+    $('latency-source').textContent = `(from the prediction log, ${num(state.history.bucketMs / 60000, 0)}-min buckets, ${num(state.history.rows, 0)} predictions)`;
   }
 }
 

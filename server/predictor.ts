@@ -165,12 +165,11 @@ export class Predictor {
         inUse.push(inference);
         // Drift statistics are computed while the model runs (they only feed the log).
         stats = observeInput(prepared.raw, header, bytes.length, this.#d.monitoring !== undefined);
-        const observed = stats;
         route?.share?.({
           preprocessingId: model.preprocessingId, tensor: prepared.tensor.slice(), imageSha256, imageFormat: header.format,
-          inputStats: 'full' in observed
-            ? { meanBrightness: observed.full.brightness, contrast: observed.full.contrast, width: header.width, height: header.height }
-            : observed.minimal,
+          inputStats: 'full' in stats
+            ? { meanBrightness: stats.full.brightness, contrast: stats.full.contrast, width: header.width, height: header.height }
+            : stats.minimal,
         });
         ({ logits, features } = await deadline.race(inference).catch(unavailable));
       } finally {

@@ -99,7 +99,7 @@ try {
   const reference = new Map<string, string>();
   const pick = (body: string) => JSON.stringify((JSON.parse(body) as { predictions: unknown }).predictions);
   const probe = photos.slice(0, 60);
-  await sendTraffic({ url: ws.url, photos: probe, max: probe.length, onAnswer: (p, body, h) => reference.set(p.file, `${h.get('x-model-version')} ${pick(body)}`) });
+  failedTotal += (await sendTraffic({ url: ws.url, photos: probe, max: probe.length, onAnswer: (p, body, h) => reference.set(p.file, `${h.get('x-model-version')} ${pick(body)}`) })).failed;
   let compared = 0, differed = 0;
   const other = ws.versions().find((v) => v.aliases.includes('prev_champion'))?.version ?? champion;
   const s = await rollout('shadow', ['--strategy', 'shadow', '--version', String(other)], photos, (p, body, h) => {

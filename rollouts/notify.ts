@@ -18,7 +18,7 @@ export type Notifier = (n: RolloutNotice) => void | Promise<void>;
 /** Kinds a person should act on or know went wrong: logged as warnings. */
 const WARN_KINDS: ReadonlySet<string> = new Set(['rolled_back', 'paused', 'aborted', 'promotion_refused']);
 
-/** The notice a sink delivers: `event: "rollout"` tells a receiver it from a monitoring alert (`fire`/`clear`). */
+/** The notice a sink delivers: `event: "rollout"` tells it apart from a monitoring alert (`fire`/`clear`). */
 export function rolloutNotice(n: RolloutNotice): Notice {
   return {
     what: `rollout ${n.rolloutId.slice(0, 8)} event ${n.kind}`,

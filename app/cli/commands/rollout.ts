@@ -13,6 +13,7 @@ import type { Product } from '../../../runner/services.ts';
 import { rolloutRuntime, startRollout } from '../../../rollouts/index.ts';
 import { formatStatus } from '../../../rollouts/format.ts';
 import { configuredNotifier } from '../../../rollouts/notify-config.ts';
+import { cliLog } from '../cli-log.ts';
 import { defaultMonitoring, monitoringFromPipeline } from '../../../monitor/settings.ts';
 import { RolloutSpecError } from '../../../rollouts/spec.ts';
 import { RolloutStartError } from '../../../rollouts/start.ts';
@@ -29,8 +30,6 @@ interface PipelineDefaults {
   /** The pipeline file's notification sinks (webhook, file; the command prints its own line). */
   notify: ReturnType<typeof configuredNotifier>;
 }
-
-const cliLog = { info: (m: string) => process.stderr.write(`${m}\n`), warn: (m: string) => process.stderr.write(`${m}\n`), error: (m: string) => process.stderr.write(`${m}\n`) };
 
 async function defaults(product: Product, flags: StoreFlags): Promise<PipelineDefaults> {
   const file = flags.pipeline ?? (fs.existsSync(DEFAULT_PIPELINE) ? DEFAULT_PIPELINE : undefined);

@@ -18,7 +18,9 @@ import { smallPipelineHead } from '../helpers/small-pipeline.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { feedback, rolloutServer, type RolloutServer } from './support.ts';
 
-// Short steps so the test is bounded; feedback accuracy is the metric that tells a bad head from a good one.
+// Short steps so the test is bounded; feedback accuracy is the metric that tells a bad head from a good one. Only
+// it: on a crowded machine a mirrored request can pass its 5 s deadline, and an error-rate metric on 10 requests
+// would then judge the machine, not the model (tests/rollouts/canary.test.ts covers the other metrics).
 const PIPELINE = `${smallPipelineHead('real', 0.3)}stages:
   split: { step: split, with: { folds: 2 } }
   features: { step: features }
@@ -41,7 +43,6 @@ const PIPELINE = `${smallPipelineHead('real', 0.3)}stages:
             inconclusive_limit: 30
             interval: 0.001
             metrics:
-              - { metric: error_rate, max: 0.01, min_samples: 10 }
               - { metric: feedback_accuracy, min_delta_to_stable: -0.15, min_samples: 20 }
 `;
 
@@ -115,7 +116,8 @@ test('pipeline-trained challengers: register.with.rollout starts the canary, a g
   assert.equal(good.state.phase, 'promoted', goodEvents.map((e) => `${e.kind}: ${e.message}`).join('\n'));
   assert.ok(good.answers.some((a) => a.variant === 'canary' && a.version === 2), 'the canary answered users');
   assert.deepEqual(await stores.registry.aliases('food101'), { champion: 2, prev_champion: 1 });
-  assert.match(goodEvents.find((e) => e.kind === 'analysis')!.message, /analysis 'live' pass: .*feedback_accuracy/);
+  // Measurements before enough feedback are inconclusive; the one that let it through passed.
+  assert.match(goodEvents.filter((e) => e.kind === 'analysis').at(-1)!.message, /analysis 'live' pass: feedback_accuracy/);
 
   // A bad challenger: one epoch at lr 1e-6 answers about one photo in three right.
   run(dir, 'stages.grid.with.params.epochs=1', 'stages.grid.with.params.lr=1.0e-6');

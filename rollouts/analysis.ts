@@ -12,6 +12,8 @@ export interface MetricVerdict {
   readonly threshold: string;
   readonly verdict: 'pass' | 'fail' | 'inconclusive';
   readonly samples: number;
+  /** The stable variant's, when the threshold is relative to it (too few of them is inconclusive too). */
+  readonly stableSamples?: number;
 }
 
 export interface Measurement {
@@ -45,7 +47,7 @@ export function checkMetric(m: AnalysisMetricSpec, candidate: VariantSummary, st
   if (m.max_ratio_to_stable !== undefined) limits.push(`<= ${m.max_ratio_to_stable} x stable${s.value !== null ? ` (${round(s.value * m.max_ratio_to_stable)})` : ''}`);
   if (m.min_delta_to_stable !== undefined) limits.push(`>= stable ${m.min_delta_to_stable >= 0 ? '+' : ''}${m.min_delta_to_stable}${s.value !== null ? ` (${round(s.value + m.min_delta_to_stable)})` : ''}`);
   const threshold = limits.join(', ') || 'none';
-  const base = { metric: m.metric, value, stable: s.value, threshold, samples };
+  const base = { metric: m.metric, value, stable: s.value, threshold, samples, ...(relative ? { stableSamples: s.samples } : {}) };
   if (value === null || samples < min || (relative && (s.value === null || s.samples < min))) return { ...base, verdict: 'inconclusive' };
   if (m.max !== undefined) fails.push(value > m.max);
   if (m.min !== undefined) fails.push(value < m.min);

@@ -187,7 +187,7 @@ export class RolloutController {
         const cand = await this.#d.metrics.summary(w, s.variants[1], s.variants[0]);
         const m = measure(t, cand, stable);
         for (const r of m.metrics) analysis.push({ ts: now, step: s.currentStep, metric: r.metric, variant: s.variants[1], value: r.value, threshold: r.threshold, verdict: r.verdict });
-        const detail = m.metrics.map((r) => `${r.metric} ${r.value === null ? 'n/a' : Number(r.value.toPrecision(4))}${r.stable !== null ? ` (stable ${Number(r.stable.toPrecision(4))})` : ''} ${r.threshold}: ${r.verdict}${r.verdict === 'inconclusive' ? ` (${r.samples} samples)` : ''}`).join('; ');
+        const detail = m.metrics.map((r) => `${r.metric} ${r.value === null ? 'n/a' : Number(r.value.toPrecision(4))}${r.stable !== null ? ` (stable ${Number(r.stable.toPrecision(4))})` : ''} ${r.threshold}: ${r.verdict}${r.verdict === 'inconclusive' ? ` (${r.samples} samples${r.stableSamples !== undefined ? `, stable ${r.stableSamples}` : ''})` : ''}`).join('; ');
         events.push({ kind: 'analysis', actor: 'controller', message: `analysis '${step.analysis}' ${m.verdict}: ${detail}`, data: m });
         if (m.verdict === 'pass') {
           advance(`analysis '${step.analysis}' passed`);

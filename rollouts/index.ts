@@ -9,7 +9,7 @@ export { RolloutController, describeAb, describeReport, type TickResult } from '
 export { RolloutService, variantViews, type RolloutStatus } from './control.ts';
 export { startRollout, RolloutStartError } from './start.ts';
 export { choose, bucket, type TrafficPolicy, type TrafficChoice } from './traffic.ts';
-export { logNotifier, fanOut, type Notifier, type RolloutNotice } from './notify.ts';
+export { sinkNotifier, rolloutNotice, type Notifier, type RolloutNotice } from './notify.ts';
 export type { RolloutStore } from './store.ts';
 export type { RolloutState, RolloutReport, VariantSummary, AbDecision } from './types.ts';
 

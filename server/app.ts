@@ -197,6 +197,7 @@ export function createApp(deps: AppDeps): ServeApp {
     // Under load the shadow gives way: more than a batch of primary requests in flight sheds the mirror.
     busy: () => processing >= options.maxBatch || draining,
     timeoutMs: options.deadlineMs,
+    projection: deps.monitoring?.projection,
   });
 
   const app = new Koa();

@@ -12,7 +12,7 @@ import type { ServerLogger } from './logger.ts';
 import type { ModelHolder } from './model-holder.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { PredictionRecord, PredictionSink } from './prediction-sink.ts';
-import { monitoringFields, observeInput, type ProjectionLookup } from './prediction-record.ts';
+import { monitoringFields, observeInput, type ObservedInput, type ProjectionLookup } from './prediction-record.ts';
 import type { Capture } from './capture.ts';
 
 export interface ClassProb {
@@ -92,7 +92,8 @@ export interface SharedInput {
   readonly preprocessingId: string;
   readonly tensor: Float32Array;
   readonly imageSha256: string;
-  readonly inputStats: PredictionRecord['inputStats'];
+  /** The photo's input statistics: the same for every variant, whatever its preprocessing. */
+  readonly observed: ObservedInput;
   readonly imageFormat: string;
 }
 
@@ -165,12 +166,7 @@ export class Predictor {
         inUse.push(inference);
         // Drift statistics are computed while the model runs (they only feed the log).
         stats = observeInput(prepared.raw, header, bytes.length, this.#d.monitoring !== undefined);
-        route?.share?.({
-          preprocessingId: model.preprocessingId, tensor: prepared.tensor.slice(), imageSha256, imageFormat: header.format,
-          inputStats: 'full' in stats
-            ? { meanBrightness: stats.full.brightness, contrast: stats.full.contrast, width: header.width, height: header.height }
-            : stats.minimal,
-        });
+        route?.share?.({ preprocessingId: model.preprocessingId, tensor: prepared.tensor.slice(), imageSha256, imageFormat: header.format, observed: stats });
         ({ logits, features } = await deadline.race(inference).catch(unavailable));
       } finally {
         announcement.withdraw();

@@ -3,6 +3,8 @@
  * is reused when the shadow has the same preprocessing (else the bytes are decoded again), the shadow's answer is
  * logged under its variant and never returned. Bounded: at most `maxConcurrent` mirrors run and `maxQueued`
  * wait; beyond that, or while the server is busy, a mirror is shed (counted in `rollout_shadow_shed_total`).
+ * A shadow row carries the same monitoring fields as a primary one (every input statistic, the output summary,
+ * the embedding in the shadow version's own projection), so monitoring can compare a candidate before it serves.
  */
 import { sha256 } from '../runner/hash.ts';
 import type { ServerLogger } from './logger.ts';
@@ -10,6 +12,7 @@ import type { ModelHolder } from './model-holder.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { PredictionSink } from './prediction-sink.ts';
 import { serverTensor, topK, type SharedInput } from './predictor.ts';
+import { monitoringFields, type ProjectionLookup } from './prediction-record.ts';
 
 export interface MirrorJob {
   readonly slot: string;
@@ -32,6 +35,8 @@ export interface ShadowMirrorDeps {
   readonly maxConcurrent?: number;
   readonly maxQueued?: number;
   readonly timeoutMs: number;
+  /** The embedding projection of a model version (monitoring on); absent: no embedding in the rows. */
+  readonly projection?: ProjectionLookup;
 }
 
 export class ShadowMirror {
@@ -83,18 +88,22 @@ export class ShadowMirror {
     if (!lease) return;
     const startedAt = performance.now();
     const model = lease.model;
+    const o = job.shared?.observed;
     const base = {
       requestId: job.requestId, clientRequestId: job.clientRequestId, modelName: model.name, modelVersion: model.version, alias: job.alias,
-      variant: job.variant, imageSha256: job.shared?.imageSha256 ?? null, inputStats: job.shared?.inputStats ?? null,
+      variant: job.variant, imageSha256: job.shared?.imageSha256 ?? null,
+      // A failed mirror keeps the photo's basic statistics (as a failed primary request's row does).
+      inputStats: !o ? null : 'full' in o ? { meanBrightness: o.full.brightness, contrast: o.full.contrast, width: o.full.width, height: o.full.height } : o.minimal,
       imageFormat: job.shared?.imageFormat ?? null, imageBytes: job.bytes.length,
     };
     try {
       const tensor = job.shared && job.shared.preprocessingId === model.preprocessingId ? job.shared.tensor : (await serverTensor(job.bytes, model.spec)).tensor;
-      const logits = await model.batcher.run(tensor, undefined, AbortSignal.timeout(this.#d.timeoutMs));
+      const { logits, features } = await model.batcher.runRow(tensor, undefined, AbortSignal.timeout(this.#d.timeoutMs));
       const predictions = topK(logits, Math.min(this.#d.topK, model.labels.length), model.labels);
       const latencyMs = Math.round((performance.now() - startedAt) * 100) / 100;
       metrics.variants.observe(job.variant, model.version, 'shadow', latencyMs / 1000, true);
-      sink.push({ ...base, imageSha256: base.imageSha256 ?? sha256(job.bytes), ts: Date.now(), topK: predictions, latencyMs });
+      const monitoring = job.shared ? monitoringFields(job.shared.observed, logits, features, this.#d.projection?.(model.name, model.version) ?? null) : {};
+      sink.push({ ...base, ...monitoring, imageSha256: base.imageSha256 ?? sha256(job.bytes), ts: Date.now(), topK: predictions, latencyMs });
     } catch (err) {
       const latencyMs = Math.round((performance.now() - startedAt) * 100) / 100;
       metrics.variants.observe(job.variant, model.version, 'shadow', latencyMs / 1000, false);

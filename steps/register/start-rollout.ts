@@ -14,8 +14,13 @@ export async function startRolloutOfRegistered(ctx: StepContext, model: string, 
   const config = await load(registry, ctx.pipelineFile);
   const serve = config.stages.find((s) => s.step.name === 'serve');
   const spec = (serve?.params.rollout as Partial<RolloutSpecInput> | undefined) ?? {};
+  const { monitoringFromPipeline } = await import('../../monitor/settings.ts');
+  const { configuredNotifier } = await import('../../rollouts/notify-config.ts');
+  // The stage logs its own line; webhook and file sinks hear of the start like the server's later events.
+  const notify = configuredNotifier(monitoringFromPipeline(config).params, config.workdir, ctx.log, { log: false });
   try {
-    const s = await startRollout({ store: ctx.stores.rollouts, registry: ctx.stores.registry, modelName: model, version, spec, gate, actor: `pipeline:${ctx.stage}` });
+    const s = await startRollout({ store: ctx.stores.rollouts, registry: ctx.stores.registry, modelName: model, version, spec, gate, actor: `pipeline:${ctx.stage}`, notify });
+    await notify.settled();
     ctx.log.success(`started a ${s.strategy} rollout (${s.id.slice(0, 8)}) of v${version} against v${s.stableVersion}: a server (pipeline serve) carries it out; watch it with \`pipeline rollout status ${model}\``);
   } catch (err) {
     if (!(err instanceof RolloutConflictError)) throw err;

@@ -103,7 +103,7 @@ export const monitoringSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'Alerts per (model, detector) fire and clear only after a run of windows, so a flapping score does not spam.' },
     ),
-    notify: Type.Array(sink, { default: [{ log: true }], description: 'Where alerts go: webhook, JSONL file, log.' }),
+    notify: Type.Array(sink, { default: [{ log: true }], description: 'Where alerts and rollout events (rolled back, promoted, paused, ...) go: webhook, JSONL file, log.' }),
     capture: Type.Object(
       {
         enabled: Type.Boolean({ default: false, description: 'Keep a bounded, sampled set of unsure and out-of-scope uploads with their request ids for relabelling (opt-in).' }),

@@ -7,7 +7,7 @@ import { dashboardOptions } from './dashboard-schema.ts';
 import type { ServeParams } from './index.ts';
 import { artifactCache, registrySource } from './registry-source.ts';
 import { monitoringDeps } from './monitoring-deps.ts';
-import { logNotifier } from '../../rollouts/notify.ts';
+import { configuredNotifier } from '../../rollouts/notify-config.ts';
 import { serverRollouts } from '../../rollouts/server-adapter.ts';
 
 export async function runServe(ctx: StepContext, p: ServeParams) {
@@ -23,6 +23,8 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     onError: (err, dropped) => log.error(`prediction log: ${(err as Error).message}; ${dropped.length} rows dropped (${predictionLog.dropped} since start)`),
     onOverflow: (dropped) => log.warn(`prediction log: the store is not keeping up, rows are being dropped (${dropped} so far)`),
   });
+  // Rollout events go where monitoring alerts go (serve.with.monitoring.notify), and always to the log.
+  const notify = configuredNotifier(p.monitoring, ctx.paths.workdir, log);
   const server = await startServer({
     port: p.port,
     host: p.host,
@@ -50,7 +52,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     dashboard: dashboardOptions(p.dashboard),
     ...monitoringDeps(ctx, p),
     feedback: ctx.stores.predictions,
-    rollouts: serverRollouts(ctx.stores, { controller: p.rollout_controller, notify: logNotifier(log) }),
+    rollouts: serverRollouts(ctx.stores, { controller: p.rollout_controller, notify }),
     logger: log,
     // The runner owns the signals: its abort signal drains the server below.
     handleSignals: false,
@@ -62,6 +64,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
   const stop = (): void => void server.close();
   ctx.signal.addEventListener('abort', stop, { once: true });
   await server.closed;
+  await notify.settled();
   ctx.signal.removeEventListener('abort', stop);
   log.info(`server stopped; prediction log flushed (${predictionLog.written} rows written${predictionLog.dropped ? `, ${predictionLog.dropped} dropped` : ''})`);
   return { result: { url: server.url } };

@@ -1,11 +1,11 @@
 /** Alert sinks against real receivers: a local HTTP server (retries, timeouts, refusals) and a JSONL file. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { deliver, jsonlSink, webhookSink } from '../../monitor/sinks.ts';
 import type { MonitoringAlert } from '../../stores/monitoring-store.ts';
+import { receiver } from '../helpers/http-receiver.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const alert = (i: number): MonitoringAlert => ({
@@ -14,24 +14,6 @@ const alert = (i: number): MonitoringAlert => ({
   command: 'npx pipeline run pipelines/food101.yaml', payload: { score: 0.917, threshold: 0.5, causes: ['inputs much darker than the reference (brightness x0.40)'] },
   acknowledgedBy: null, acknowledgedAt: null,
 });
-
-async function receiver(t: { after(fn: () => void): void }, answer: (n: number) => number | 'hang') {
-  const bodies: unknown[] = [];
-  let n = 0;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d));
-    req.on('end', () => {
-      const a = answer(n++);
-      if (a === 'hang') return; // never answers: the sink's timeout must fire
-      if (a < 300) bodies.push(JSON.parse(body));
-      res.writeHead(a).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.closeAllConnections?.() ?? server.close());
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, bodies, attempts: () => n };
-}
 
 test('webhook: retried after a 503 and a timeout, then delivered once with the alert body', async (t) => {
   const r = await receiver(t, (n) => (n === 0 ? 503 : n === 1 ? 'hang' : 204));

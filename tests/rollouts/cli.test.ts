@@ -19,6 +19,7 @@ stages:
     step: serve
     with:
       model: food101
+      monitoring: { notify: [{ file: events.jsonl }, { log: true }] }
       rollout:
 ${rollout}`);
   return file;
@@ -60,6 +61,10 @@ test('pipeline rollout start / status / pause / abort / history on a store', asy
   assert.notEqual(resume.code, 0);
   assert.match(resume.stderr, /no rollout in progress \(the last one ended aborted\)/);
   assert.match(cli('history').stdout, /canary\s+v2\s+v1\s+aborted/);
+  // Each command told the pipeline file's notification sinks (the file here) what it did, and who.
+  const told = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { event: string; kind: string; message: string });
+  assert.deepEqual(told.map((e) => `${e.event} ${e.kind}`), ['rollout started', 'rollout paused', 'rollout aborted']);
+  assert.match(told[1]!.message, /paused at step 1: lunch/);
 });
 
 test('register.with.rollout starts a rollout of the registered version with serve.with.rollout', async (t) => {

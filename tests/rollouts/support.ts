@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { serverRollouts } from '../../rollouts/server-adapter.ts';
-import { rolloutRuntime, startRollout } from '../../rollouts/index.ts';
+import { rolloutRuntime, startRollout, type Notifier } from '../../rollouts/index.ts';
 import type { RolloutSpecInput } from '../../steps/serve/rollout-schema.ts';
 import { registrySource } from '../../steps/serve/registry-source.ts';
 import { createBatchedWriter, type BatchedWriter } from '../../stores/batched-writer.ts';
@@ -41,9 +41,9 @@ export interface RolloutServer extends TestServer {
   sync(): Promise<void>;
 }
 
-export async function rolloutServer(t: Cleanup, stores: Stores, opts: { holderId?: string; app?: Partial<AppDeps> } = {}): Promise<RolloutServer> {
+export async function rolloutServer(t: Cleanup, stores: Stores, opts: { holderId?: string; app?: Partial<AppDeps>; notify?: Notifier } = {}): Promise<RolloutServer> {
   const log = createBatchedWriter(stores.predictions, { maxRows: 64, maxDelayMs: 5 });
-  const rollouts = serverRollouts(stores, { holderId: opts.holderId, leaseMs: 60_000 });
+  const rollouts = serverRollouts(stores, { holderId: opts.holderId, leaseMs: 60_000, notify: opts.notify });
   const srv = await startTestApp(t, { source: registrySource(stores.registry), predictionLog: log, feedback: stores.predictions, rollouts, rolloutPollMs: 0, ...opts.app });
   drainBeforeClosing(stores, srv.serve);
   return {
@@ -58,8 +58,8 @@ export async function rolloutServer(t: Cleanup, stores: Stores, opts: { holderId
   };
 }
 
-export async function start(stores: Stores, spec: Partial<RolloutSpecInput>, version?: number) {
-  return startRollout({ store: stores.rollouts, registry: stores.registry, modelName: 'food101', version, spec, actor: 'test' });
+export async function start(stores: Stores, spec: Partial<RolloutSpecInput>, version?: number, notify?: Notifier) {
+  return startRollout({ store: stores.rollouts, registry: stores.registry, modelName: 'food101', version, spec, actor: 'test', notify });
 }
 
 export const control = (stores: Stores) => rolloutRuntime(stores).service;

@@ -103,3 +103,23 @@ test('a server restarted in the middle of a rollout resumes it from the store', 
   assert.equal(after.weight, 70);
   assert.equal((await stores.rollouts.leaseHolder('rollout:food101'))!.holder, 'second');
 });
+
+test('shadow rows carry the monitoring fields of primary rows: every input statistic and the output summary', async (t) => {
+  const stores = await world(t, await sqliteBackend.url(t), ['a', 'c'], [0.8, 0.9]);
+  // Monitoring on (no projection for these tiny models): primary rows get every statistic.
+  const srv = await rolloutServer(t, stores, { app: { monitoring: {} } });
+  await start(stores, { strategy: 'shadow', steps: [{ mirror: 100 }, { pause: {} }] });
+  await srv.sync();
+  const a = await predict(srv.url, 'someone');
+  await srv.serve.mirror.idle();
+  await srv.log.flush();
+  const rows = await stores.predictions.byRequest(a.requestId);
+  const primary = rows.find((r) => r.variant === 'stable')!.inputStats!;
+  const shadow = rows.find((r) => r.variant === 'shadow')!.inputStats!;
+  assert.ok(Object.keys(primary).length > 10, `primary row: ${JSON.stringify(primary)}`);
+  assert.deepEqual(Object.keys(shadow).sort(), Object.keys(primary).sort(), 'the same fields');
+  for (const k of ['brightness', 'contrast', 'saturation', 'sharpness', 'width', 'height']) assert.equal(shadow[k], primary[k], `${k}: the same photo`);
+  // The output summary is the shadow model's own: it answers another class with its own confidence.
+  assert.equal(typeof shadow.top1Prob, 'number');
+  assert.equal(rows.find((r) => r.variant === 'shadow')!.top1Class, 'c');
+});

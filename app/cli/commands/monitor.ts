@@ -4,6 +4,7 @@
  * registered before monitoring, `monitor alerts` and `monitor ack <id>`.
  */
 import type { Command } from 'commander';
+import { cliLog } from '../cli-log.ts';
 import { monitorPass, MonitorSkipped } from '../../../monitor/run-window.ts';
 import { monitoringFromPipeline, sinksFrom } from '../../../monitor/settings.ts';
 import { buildVersionProfile } from '../../../monitor/build-profile.ts';
@@ -27,12 +28,6 @@ interface MonitorFlags extends StoreFlags {
   notify?: boolean;
   report?: boolean;
 }
-
-const cliLog = {
-  info: (m: string) => process.stderr.write(`${m}\n`),
-  warn: (m: string) => process.stderr.write(`${m}\n`),
-  error: (m: string) => process.stderr.write(`${m}\n`),
-};
 
 /** `--since 30m` / `2h` / `1d` / an ISO time -> ms since epoch. */
 export function parseSince(v: string, now = Date.now()): number {

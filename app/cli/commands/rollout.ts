@@ -12,6 +12,9 @@ import { UsageError } from '../../../runner/errors.ts';
 import type { Product } from '../../../runner/services.ts';
 import { rolloutRuntime, startRollout } from '../../../rollouts/index.ts';
 import { formatStatus } from '../../../rollouts/format.ts';
+import { configuredNotifier } from '../../../rollouts/notify-config.ts';
+import { cliLog } from '../cli-log.ts';
+import { defaultMonitoring, monitoringFromPipeline } from '../../../monitor/settings.ts';
 import { RolloutSpecError } from '../../../rollouts/spec.ts';
 import { RolloutStartError } from '../../../rollouts/start.ts';
 import { RolloutConflictError } from '../../../rollouts/store.ts';
@@ -24,6 +27,8 @@ interface PipelineDefaults {
   model: string;
   spec: Partial<RolloutSpecInput>;
   gate: ReturnType<typeof gateOptions>;
+  /** The pipeline file's notification sinks (webhook, file; the command prints its own line). */
+  notify: ReturnType<typeof configuredNotifier>;
 }
 
 async function defaults(product: Product, flags: StoreFlags): Promise<PipelineDefaults> {
@@ -31,8 +36,10 @@ async function defaults(product: Product, flags: StoreFlags): Promise<PipelineDe
   let model = 'food101';
   let spec: Partial<RolloutSpecInput> = {};
   let gate: Gate = { metric: 'test.accuracy', min_delta: 0 };
+  let notify = configuredNotifier(defaultMonitoring(), process.cwd(), cliLog, { log: false });
   if (file) {
     const config = await load(product.registry, file);
+    notify = configuredNotifier(monitoringFromPipeline(config).params, config.workdir, cliLog, { log: false });
     const serve = config.stages.find((s) => s.step.name === 'serve');
     const register = config.stages.find((s) => s.step.name === 'register');
     if (serve) {
@@ -41,7 +48,7 @@ async function defaults(product: Product, flags: StoreFlags): Promise<PipelineDe
     }
     if (register) gate = register.params.gate as Gate;
   }
-  return { model, spec, gate: gateOptions(gate) };
+  return { model, spec, gate: gateOptions(gate), notify };
 }
 
 const actor = () => process.env.USER ?? os.userInfo().username ?? 'cli';
@@ -70,8 +77,9 @@ export function rolloutCommand(program: Command, product: Product): void {
         const version = opts.version === undefined ? undefined : Number(opts.version.replace(/^v/, ''));
         if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new UsageError(`--version ${opts.version}: expected a version number such as 3`);
         const s = await startRollout({
-          store: stores.rollouts, registry: stores.registry, modelName: name, version, strategy: opts.strategy as RolloutStrategy | undefined, spec: d.spec, gate: d.gate, actor: actor(),
+          store: stores.rollouts, registry: stores.registry, modelName: name, version, strategy: opts.strategy as RolloutStrategy | undefined, spec: d.spec, gate: d.gate, actor: actor(), notify: d.notify,
         }).catch(rethrow);
+        await d.notify.settled();
         process.stdout.write(`${terminal().color.green('✓')} ${name}: ${s.strategy} rollout ${s.id.slice(0, 8)} of v${s.candidateVersion} against v${s.stableVersion} started; the servers pick it up within their poll (see \`pipeline rollout status ${name}\`)\n`);
       }, { create: false }),
     ),
@@ -100,9 +108,10 @@ export function rolloutCommand(program: Command, product: Product): void {
         defaults(product, opts).then((d) =>
           withStores(product, opts, async (stores) => {
             const name = model ?? d.model;
-            const s = await rolloutRuntime(stores).service.act(name, action as RolloutAction, actor(), opts.reason).catch((err: unknown) => {
+            const s = await rolloutRuntime(stores, { notify: d.notify }).service.act(name, action as RolloutAction, actor(), opts.reason).catch((err: unknown) => {
               throw err instanceof Error && !(err instanceof UsageError) && /rollout/.test(err.message) ? new UsageError(err.message) : err;
             });
+            await d.notify.settled();
             process.stdout.write(`${terminal().color.green('✓')} ${name}: ${s.events.at(-1)?.message ?? action} (phase ${s.phase})\n`);
           }),
         ),

@@ -14,6 +14,8 @@ export interface ServerMetrics {
   observePrediction(alias: string, version: number, topClass: string): void;
   modelInstalled(alias: string, model: LoadedModel, previous: LoadedModel | undefined): void;
   swapFailed(alias: string): void;
+  /** A prediction answered 503 because its row could not be committed (`log_durability: answered`). */
+  logCommitFailed(): void;
   /** A monitoring window's detector scores (drift gauges); `alerting` = the detectors whose alert is active. */
   observeMonitoring(model: string, version: number, results: readonly { detector: string; score: number; threshold: number; verdict: string }[], alerting: ReadonlySet<string>): void;
   /** Per rollout variant (rollout-metrics.ts). */
@@ -88,6 +90,11 @@ export function createMetrics(opts: {
     collect() {
       this.set(opts.droppedRows?.() ?? 0);
     },
+  });
+  const commitFailures = new client.Counter({
+    name: 'prediction_log_commit_failures_total',
+    help: 'Predictions answered 503 because their log row could not be committed (log_durability: answered).',
+    registers: [registry],
   });
   new client.Gauge({
     name: 'upload_budget_used_bytes',
@@ -169,6 +176,9 @@ export function createMetrics(opts: {
     },
     swapFailed(alias) {
       swaps.inc({ alias, result: 'failed' });
+    },
+    logCommitFailed() {
+      commitFailures.inc();
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Stage `serve`: the Koa inference service over the registry's model (default alias `champion`), with every
- * prediction logged to the store in batched writes. Never cached; runs until SIGTERM/SIGINT, then drains in-flight
+ * prediction logged to the store (committed before the answer by default: `log_durability`). Never cached; runs until SIGTERM/SIGINT, then drains in-flight
  * requests and flushes the prediction log. `pipeline serve` is a shortcut for `pipeline run <file> --only serve`.
  */
 import { Type, type Static } from '../../runner/schema-builder.ts';
@@ -55,6 +55,11 @@ const schema = Type.Object(
     max_in_flight: Type.Integer({ minimum: 1, default: 256, description: 'Requests processed at once (body received) before new ones get 503 + Retry-After.' }),
     max_batch: Type.Integer({ minimum: 1, default: 8, description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more).' }),
     max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: how long an idle model waits for requests still being decoded, to run them as one batch.' }),
+    log_durability: Type.Union([Type.Literal('answered'), Type.Literal('buffered')], {
+      default: 'answered',
+      description:
+        "answered: a prediction's row is committed before its answer is sent (rows of concurrent requests share one transaction), so a replica killed at any moment loses no answered prediction; a row that cannot be committed fails its request with 503 + Retry-After. buffered: rows are written in the background (up to 500 ms later, faster), and those still buffered are lost if the process is killed.",
+    }),
     poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
     dashboard: dashboardSchema,
     monitoring: monitoringSchema,

@@ -2,7 +2,7 @@
 import type { StepContext } from '../../runner/context.ts';
 import { configureSharp } from '../../ml/preprocess/index.ts';
 import { startServer } from '../../server/index.ts';
-import { createBatchedWriter } from '../../stores/batched-writer.ts';
+import { predictionWriter } from './prediction-writer.ts';
 import { dashboardOptions } from './dashboard-schema.ts';
 import type { ServeParams } from './index.ts';
 import { artifactCache, registrySource } from './registry-source.ts';
@@ -15,14 +15,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
   // This process is now a server: every upload is a new image, so libvips' operation cache only costs memory,
   // and parallelism comes from requests in flight (one libvips thread per image).
   configureSharp({ concurrency: 1, cache: false });
-  const predictionLog = createBatchedWriter(ctx.stores.predictions, {
-    maxRows: 256,
-    maxDelayMs: 500,
-    maxQueued: 20_000,
-    // Rows of a failed write are lost: say how many (also prediction_log_dropped_rows in /metrics).
-    onError: (err, dropped) => log.error(`prediction log: ${(err as Error).message}; ${dropped.length} rows dropped (${predictionLog.dropped} since start)`),
-    onOverflow: (dropped) => log.warn(`prediction log: the store is not keeping up, rows are being dropped (${dropped} so far)`),
-  });
+  const predictionLog = predictionWriter(ctx.stores.predictions, p.log_durability, p.deadline_ms, log);
   const server = await startServer({
     port: p.port,
     host: p.host,

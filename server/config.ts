@@ -86,6 +86,11 @@ export interface ServeOptions {
   readonly inferenceThread?: 'worker' | 'main';
   /** How long a graceful shutdown waits for in-flight requests, in ms. Default 10000. */
   readonly drainTimeoutMs?: number;
+  /**
+   * After SIGTERM, how long the server keeps answering every request while `/ready` says 503, before it refuses
+   * new ones: the time load balancers and Kubernetes endpoints take to stop sending here. Default 5000.
+   */
+  readonly drainDelayMs?: number;
 }
 
 export type ResolvedServeOptions = Required<ServeOptions>;
@@ -115,6 +120,7 @@ export const SERVE_DEFAULTS = Object.freeze({
   idleIntraOpNumThreads: derivedThreads(cpuBudget()).idleIntraOpNumThreads,
   inferenceThread: 'worker' as 'worker' | 'main',
   drainTimeoutMs: 10_000,
+  drainDelayMs: 5000,
 });
 
 /** Fills defaults and rejects nonsense early (at startup, not at the first request). */
@@ -129,7 +135,7 @@ export function resolveServeOptions(opts: ServeOptions): ResolvedServeOptions {
   for (const key of positiveInt) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`serve: ${key} must be a positive integer, got ${String(o[key])}`);
   }
-  for (const key of ['maxWaitMs', 'pollMs', 'drainTimeoutMs', 'uploadStallMs'] as const) {
+  for (const key of ['maxWaitMs', 'pollMs', 'drainTimeoutMs', 'drainDelayMs', 'uploadStallMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) throw new Error(`serve: ${key} must be a number >= 0, got ${String(o[key])}`);
   }
   for (const key of ['deadlineMs', 'bodyIdleTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'inferenceTimeoutMs'] as const) {

@@ -60,6 +60,17 @@ const schema = Type.Object(
       description:
         "answered: a prediction's row is committed before its answer is sent (rows of concurrent requests share one transaction), so a replica killed at any moment loses no answered prediction; a row that cannot be committed fails its request with 503 + Retry-After. buffered: rows are written in the background (up to 500 ms later, faster), and those still buffered are lost if the process is killed.",
     }),
+    drain_delay_ms: Type.Integer({
+      minimum: 0,
+      default: 5000,
+      description:
+        'After SIGTERM: how long /ready says 503 while every request is still answered (with Connection: close), so load balancers and Kubernetes endpoints stop sending here first; pipeline k8s render sizes preStop and terminationGracePeriodSeconds from it.',
+    }),
+    drain_timeout_ms: Type.Integer({
+      minimum: 0,
+      default: 10000,
+      description: 'Then: how long new requests are refused (503, resent elsewhere by the balancer) while those in flight finish, at most.',
+    }),
     poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
     dashboard: dashboardSchema,
     monitoring: monitoringSchema,

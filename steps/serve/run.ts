@@ -36,6 +36,8 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     maxBatch: p.max_batch,
     maxWaitMs: p.max_wait_ms,
     pollMs: p.poll_ms,
+    drainDelayMs: p.drain_delay_ms,
+    drainTimeoutMs: p.drain_timeout_ms,
     source: registrySource(ctx.stores.registry, artifactCache(ctx)),
     predictionLog,
     predictionStore: ctx.stores.predictions,
@@ -52,7 +54,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
       log.success(`serving ${modelName}@${alias} (v${version}) on ${url} (POST /predict, GET /health /ready /models /metrics /openapi.json${p.dashboard.enabled ? `; dashboard: ${url}/dashboard${p.dashboard.admin_token ? '' : ' (read-only)'}` : ''})`),
   });
   log.info(`listening on ${server.url}; loading ${p.model}@${p.alias}`);
-  const stop = (): void => void server.close();
+  const stop = (): void => void server.shutdown();
   ctx.signal.addEventListener('abort', stop, { once: true });
   await server.closed;
   ctx.signal.removeEventListener('abort', stop);

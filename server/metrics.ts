@@ -4,6 +4,7 @@
  * cardinality.
  */
 import client from 'prom-client';
+import { CPU_BUDGET } from './config.ts';
 import type { LoadedModel } from './model-loader.ts';
 import { createVariantMetrics, type VariantMetricsRecorder } from './rollout-metrics.ts';
 
@@ -95,6 +96,14 @@ export function createMetrics(opts: {
     name: 'prediction_log_commit_failures_total',
     help: 'Predictions answered 503 because their log row could not be committed (log_durability: answered).',
     registers: [registry],
+  });
+  new client.Gauge({
+    name: 'server_cpu_budget_cpus',
+    help: 'CPUs this process is given (cgroup quota, CPU affinity: server/cpu-budget.ts), which its thread and batch settings derive from.',
+    registers: [registry],
+    collect() {
+      this.set(CPU_BUDGET.cpus);
+    },
   });
   new client.Gauge({
     name: 'upload_budget_used_bytes',

@@ -13,8 +13,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type ServeApp } from './app.ts';
-import { resolveServeOptions } from './config.ts';
-import { cpuBudget } from './cpu-budget.ts';
+import { CPU_BUDGET, resolveServeOptions } from './config.ts';
+import { derivedThreads, uvThreadpoolSize } from './cpu-budget.ts';
 import { installLingeringClose } from './linger.ts';
 import { consoleLogger } from './logger.ts';
 
@@ -75,8 +75,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     server.listen(opts.port, host0, () => resolve());
   });
   const serve = createApp({ ...opts, logger: log });
-  const cpu = cpuBudget();
-  log.info(`cpu: ${cpu.cpus} given (${cpu.source}; affinity ${cpu.affinity}${cpu.quota !== undefined ? `, quota ${cpu.quota.toFixed(2)}` : ''}): intra-op ${options.intraOpNumThreads}, lone-request intra-op ${options.idleIntraOpNumThreads}, maxBatch ${options.maxBatch}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`);
+  const cpu = CPU_BUDGET;
+  const uv = uvThreadpoolSize();
+  log.info(`cpu: ${cpu.cpus} given (${cpu.source}; affinity ${cpu.affinity}${cpu.quota !== undefined ? `, quota ${cpu.quota.toFixed(2)}` : ''}): intra-op ${options.intraOpNumThreads}, lone-request intra-op ${options.idleIntraOpNumThreads}, maxBatch ${options.maxBatch}, UV_THREADPOOL_SIZE ${uv}`);
+  const wantUv = derivedThreads(cpu).uvThreadpool;
+  if (uv < wantUv && process.env.UV_THREADPOOL_SIZE === undefined) log.info(`cpu: libuv's pool (${uv}) is below the ${wantUv} these CPUs call for; start with UV_THREADPOOL_SIZE=${wantUv} (the images' entry point does)`);
   server.on('request', serve.app.callback());
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -53,7 +53,12 @@ const schema = Type.Object(
       description: 'An onnxruntime run longer than this is a hung inference worker: terminated and restarted (requests in flight get 503 + Retry-After).',
     }),
     max_in_flight: Type.Integer({ minimum: 1, default: 256, description: 'Requests processed at once (body received) before new ones get 503 + Retry-After.' }),
-    max_batch: Type.Integer({ minimum: 1, default: 8, description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more).' }),
+    max_batch: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more). Default: derived from the CPU given (8; 16 from 4 CPUs: GET /models shows it).',
+      }),
+    ),
     max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: how long an idle model waits for requests still being decoded, to run them as one batch.' }),
     log_durability: Type.Union([Type.Literal('answered'), Type.Literal('buffered')], {
       default: 'answered',

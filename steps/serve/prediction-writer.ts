@@ -4,7 +4,7 @@ import { createBatchedWriter } from '../../stores/batched-writer.ts';
 import { createGroupCommitWriter } from '../../stores/group-commit-writer.ts';
 import type { PredictionLog } from '../../stores/prediction-log.ts';
 
-export function predictionWriter(store: Pick<PredictionLog, 'append'>, durability: 'answered' | 'buffered', deadlineMs: number, log: StepContext['log']) {
+export function predictionWriter(store: Pick<PredictionLog, 'append'>, durability: 'answered' | 'buffered', deadlineMs: number, log: Pick<StepContext['log'], 'error' | 'warn'>) {
   if (durability === 'answered') {
     // A commit is bounded like the request itself: a store that hangs answers 503, never a request that hangs.
     return createGroupCommitWriter(store, {

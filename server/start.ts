@@ -4,8 +4,8 @@
  * 1. for `drainDelayMs`, `/ready` says 503 and every request is still answered, with `Connection: close`
  *    (Kubernetes endpoints and load balancers stop sending here meanwhile);
  * 2. new requests get 503 SHUTTING_DOWN + Connection: close (nothing was done, so nginx resends them to another
- *    replica, platform/lb, and takes this one out), still listening, until nothing is in flight and no request
- *    arrived for QUIET_MS (bounded by `drainTimeoutMs`);
+ *    replica, platform/lb), still listening, until nothing is in flight and no request arrived for QUIET_MS
+ *    (bounded by `drainTimeoutMs`);
  * 3. only then the listening socket closes: closing it earlier resets connections still in its accept queue,
  *    requests a balancer has already sent (a POST so reset is not resent: it fails);
  * 4. the prediction log is flushed, and the process exits 0.
@@ -144,8 +144,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 }
 
 /**
- * No request for this long, nothing in flight: the balancers have stopped sending (nginx takes a replica out for
- * fail_timeout = 5 s after its first 503), so the listening socket can close with an empty accept queue.
+ * No request for this long, nothing in flight: the balancers have stopped sending (Kubernetes endpoints, or
+ * platform/lb/follow-ready.sh, dropped this replica when /ready turned 503), so the listening socket can close
+ * with an empty accept queue.
  */
 const QUIET_MS = 500;
 

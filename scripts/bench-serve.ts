@@ -25,7 +25,8 @@
  * to one store (a fresh SQLite file unless --store): `buffered` through the batched writer, `answered` through
  * the group-commit writer (each answer waits for its row's commit), as the serve stage builds them.
  * `--cpu-derived` leaves intra-op threads, lone-request threads, max batch and UV_THREADPOOL_SIZE to what the
- * server derives from the CPU it is given (run under `taskset -c 0` vs `-c 0,1` to see vertical scaling).
+ * server derives from the CPU it is given; `--cpus 0` (or `0,1`) pins our server (not wrk) with taskset, to see
+ * vertical scaling at 1 and 2 cores.
  *
  * Needs: apt-get install -y python3-fastapi python3-uvicorn python3-opencv python3-multipart wrk
  */
@@ -72,6 +73,7 @@ const { values: args } = parseArgs({
     'log-durability': { type: 'string' },
     log: { type: 'string' },
     'cpu-derived': { type: 'boolean', default: false },
+    cpus: { type: 'string' },
   },
 });
 
@@ -159,9 +161,13 @@ async function startOurs(monitoring?: { mode: 'on' | 'off'; store: string } | { 
   const sha = createHash('sha256').update(fs.readFileSync(args.model!)).digest('hex');
   const self = fileURLToPath(import.meta.url);
   const childArgs = [...(monitoring ? ['mode' in monitoring ? '--monitoring' : '--log', 'mode' in monitoring ? monitoring.mode : monitoring.log, '--store', monitoring.store] : []), ...(args['cpu-derived'] ? ['--cpu-derived'] : []), '--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--idle-threads', args['idle-threads']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, ...childArgs], {
+  const node = [process.execPath, '--import', 'tsx', self, ...childArgs];
+  const pinned = args.cpus ? ['taskset', '-c', args.cpus, ...node] : node;
+  // As the images' entry point does: libuv's pool from the CPUs the server will have.
+  const given = cpuBudget(args.cpus ? { affinity: args.cpus.split(',').length } : {});
+  const proc = spawn(pinned[0]!, pinned.slice(1), {
     cwd: repoRoot,
-    env: { ...process.env, UV_THREADPOOL_SIZE: args['cpu-derived'] ? String(derivedThreads(cpuBudget()).uvThreadpool) : args['uv-threads'] },
+    env: { ...process.env, UV_THREADPOOL_SIZE: args['cpu-derived'] ? String(derivedThreads(given).uvThreadpool) : args['uv-threads'] },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const url = await childUrl(proc, 'our server');
@@ -267,6 +273,7 @@ async function main(): Promise<void> {
   const rows: (Row & { round: number })[] = [];
   const bounds: { round: number; imagesPerSec: number; cpuMsPerImage: number; load: number }[] = [];
   let uploads: Awaited<ReturnType<typeof bigUploads>> | undefined;
+  let cpuReport: unknown;
   const procs: ChildProcess[] = [];
   const killAll = () => procs.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
   process.once('exit', killAll);
@@ -280,6 +287,7 @@ async function main(): Promise<void> {
     const ours = compare ? await startOurs({ mode: 'off', store }) : durability ? await startOurs({ log: 'buffered', store }) : args.only !== 'original' ? await startOurs() : undefined;
     const original = compare ? await startOurs({ mode: 'on', store }) : durability ? await startOurs({ log: 'answered', store }) : args.only !== 'ours' && !uploadsOnly ? await startOriginal() : undefined;
     for (const s of [ours, original]) if (s) procs.push(s.proc);
+    if (ours) cpuReport = ((await (await fetch(`${ours.url}/models`)).json()) as { cpu: unknown }).cpu;
     for (let round = 1; round <= (uploadsOnly ? 0 : rounds); round++) {
       if (ours) rows.push({ round, ...(await measure(compare ? 'ours, monitoring off' : durability ? 'ours, log buffered' : 'ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
       if (args['no-bound'] !== true) bounds.push({ round, ...(await computeBound(image, duration)), load: os.loadavg()[0]! });
@@ -293,8 +301,8 @@ async function main(): Promise<void> {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const stat = fs.statSync(image);
   console.log(`\nModel \`${path.basename(args.model!)}\`, image \`${path.relative(shared, image)}\` (${(stat.size / 1024).toFixed(0)} KB), ` +
-    `${os.cpus().length} cores, wrk + post.lua, ${duration} s per run, ${rounds} round(s); ours: inference on the ${args.inference} thread, intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), UV_THREADPOOL_SIZE ${args['uv-threads']}, ` +
-    `maxBatch ${args['max-batch']}, maxWaitMs ${args['max-wait-ms']}, sharp concurrency ${args['sharp-concurrency']}.\n`);
+    `${os.cpus().length} cores${args.cpus ? ` (ours pinned to CPU ${args.cpus})` : ''}${args['cpu-derived'] ? ', ours with the settings derived from its CPUs (GET /models cpu.running below)' : ''}, wrk + post.lua, ${duration} s per run, ${rounds} round(s); ours: inference on the ${args.inference} thread, ${args['cpu-derived'] ? 'threads, batch and libuv pool derived' : `intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), UV_THREADPOOL_SIZE ${args['uv-threads']}, maxBatch ${args['max-batch']}`}, ` +
+    `maxWaitMs ${args['max-wait-ms']}, sharp concurrency ${args['sharp-concurrency']}.\n`);
   console.log('| server | round | c=1 p50 ms | c=1 p99 ms | c=1 req/s | c=16 p50 ms | c=16 p99 ms | c=16 req/s | c=16 CPU ms/req | c=16 mean batch | c=32 requests | c=32 p99 ms | errors (all runs) | peak RSS MB | load avg after |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const line = (name: string, round: string, r: { c1p50: number; c1p99: number; c1rps: number; c16p50: number; c16p99: number; c16rps: number; cpuMs: number; meanBatch: number; c32n: number; c32p99: number; errors: number; rss: number; load: number }) =>
@@ -333,6 +341,7 @@ async function main(): Promise<void> {
   if (uploads) {
     console.log(`\n100 concurrent 9 MB uploads to ours: ${JSON.stringify(uploads.statuses)} in ${f(uploads.seconds)} s, peak RSS ${f(uploads.peakRss, 0)} MB.`);
   }
+  if (args['cpu-derived']) console.log(`\nOurs, GET /models cpu: \`${JSON.stringify(cpuReport)}\``);
   const buffered = medians.get('ours, log buffered');
   const answered = medians.get('ours, log answered');
   if (buffered && answered) {

@@ -10,7 +10,7 @@ here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$prefix"/{client_body,proxy,fastcgi,uwsgi,scgi}
 line() { echo "    server $1 max_fails=1 fail_timeout=5s;"; }
 servers="$(for b in "$@"; do line "$b"; done)"
-# For each replica i, a group of all the others (serve_except_i), and a map from the address a refused request
+# For each replica i, a group of all the others (serve_except_i), and a map from the address that answered 503
 # went to (the last one in $upstream_addr) to that group: a 503 is resent to another replica, never the same.
 retry="map \$upstream_addr \$serve_retry {"$'\n'"    default serve;"$'\n'
 groups=""

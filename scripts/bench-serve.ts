@@ -18,6 +18,15 @@
  * version's reference profile, built first from the mini set's test split) and runs the monitor loop (every 5 s,
  * windows of 200). The model must have the `features` output (an export from this version).
  *        [--no-uploads | --uploads-only]   (--uploads-only: only the 100 x 9 MB upload phase, against ours)
+ *        [--log-durability compare [--store postgres://... | sqlite:path]]
+ *        [--cpu-derived]
+ *
+ * `--log-durability compare` (issue 14) runs two of ours, alternating per round, both logging every prediction
+ * to one store (a fresh SQLite file unless --store): `buffered` through the batched writer, `answered` through
+ * the group-commit writer (each answer waits for its row's commit), as the serve stage builds them.
+ * `--cpu-derived` leaves intra-op threads, lone-request threads, max batch and UV_THREADPOOL_SIZE to what the
+ * server derives from the CPU it is given; `--cpus 0` (or `0,1`) pins our server (not wrk) with taskset, to see
+ * vertical scaling at 1 and 2 cores.
  *
  * Needs: apt-get install -y python3-fastapi python3-uvicorn python3-opencv python3-multipart wrk
  */
@@ -28,6 +37,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuBudget, derivedThreads } from '../server/cpu-budget.ts';
 import { childUrl, cpuSeconds, median, waitHealthy, wrk as wrkWith, type WrkResult } from './bench-lib.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,6 +70,10 @@ const { values: args } = parseArgs({
     monitoring: { type: 'string' },
     store: { type: 'string' },
     'uploads-only': { type: 'boolean', default: false },
+    'log-durability': { type: 'string' },
+    log: { type: 'string' },
+    'cpu-derived': { type: 'boolean', default: false },
+    cpus: { type: 'string' },
   },
 });
 
@@ -70,7 +84,8 @@ async function runChild(): Promise<void> {
   sharp.cache(false); // as the serve stage does
   const { startServer } = await import('../server/start.ts');
   const { staticModelSource } = await import('../server/model-source.ts');
-  const monitoring = args.monitoring === 'on' || args.monitoring === 'off' ? await monitoringChild(args.monitoring) : {};
+  const monitoring = args.monitoring === 'on' || args.monitoring === 'off' ? await monitoringChild(args.monitoring) : args.log ? await logChild(args.log) : {};
+  const derived = args['cpu-derived'] === true;
   const srv = await startServer({
     ...monitoring,
     port: 0,
@@ -78,10 +93,8 @@ async function runChild(): Promise<void> {
     source: staticModelSource('bench', [{ version: 1, dir: args.dir!, modelFile: 'model.onnx', sha256: args.sha! }], { champion: 1 }),
     pollMs: 0,
     waitForModel: true,
-    intraOpNumThreads: Number(args['intra-op']),
-    idleIntraOpNumThreads: Number(args['idle-threads']),
+    ...(derived ? {} : { intraOpNumThreads: Number(args['intra-op']), idleIntraOpNumThreads: Number(args['idle-threads']), maxBatch: Number(args['max-batch']) }),
     inferenceThread: args.inference === 'main' ? 'main' : 'worker',
-    maxBatch: Number(args['max-batch']),
     maxWaitMs: Number(args['max-wait-ms']),
     logger: { debug() {}, info() {}, warn: (m) => console.error(m), error: (m) => console.error(m) },
   });
@@ -109,6 +122,15 @@ async function monitoringChild(mode: 'on' | 'off') {
   };
 }
 
+/** The child's prediction log for `--log-durability compare`, built as the serve stage builds it. */
+async function logChild(durability: string) {
+  const { openStores } = await import('../stores/index.ts');
+  const { predictionWriter } = await import('../steps/serve/prediction-writer.ts');
+  const stores = await openStores({ url: args.store!, registryDir: path.join(os.tmpdir(), 'bench-registry') });
+  const log = { warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
+  return { predictionLog: predictionWriter(stores.predictions, durability === 'answered' ? 'answered' : 'buffered', 5000, log) };
+}
+
 /** A SQLite store holding the reference profile of `bench` v1 (the model under test), from the mini set. */
 async function prepareMonitoringStore(modelDir: string): Promise<string> {
   const { openStores } = await import('../stores/index.ts');
@@ -129,7 +151,7 @@ function vm(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startOurs(monitoring?: { mode: 'on' | 'off'; store: string }): Promise<{ url: string; proc: ChildProcess }> {
+async function startOurs(monitoring?: { mode: 'on' | 'off'; store: string } | { log: 'answered' | 'buffered'; store: string }): Promise<{ url: string; proc: ChildProcess }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-serve-'));
   fs.symlinkSync(path.resolve(args.model!), path.join(dir, 'model.onnx'));
   const labelsText = fs.readFileSync(args.labels!, 'utf8');
@@ -138,10 +160,14 @@ async function startOurs(monitoring?: { mode: 'on' | 'off'; store: string }): Pr
   fs.writeFileSync(path.join(dir, 'preprocessing.json'), args.preprocessing ? fs.readFileSync(args.preprocessing, 'utf8') : JSON.stringify(IMAGENET_SPEC));
   const sha = createHash('sha256').update(fs.readFileSync(args.model!)).digest('hex');
   const self = fileURLToPath(import.meta.url);
-  const childArgs = [...(monitoring ? ['--monitoring', monitoring.mode, '--store', monitoring.store] : []), '--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--idle-threads', args['idle-threads']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
-  const proc = spawn(process.execPath, ['--import', 'tsx', self, ...childArgs], {
+  const childArgs = [...(monitoring ? ['mode' in monitoring ? '--monitoring' : '--log', 'mode' in monitoring ? monitoring.mode : monitoring.log, '--store', monitoring.store] : []), ...(args['cpu-derived'] ? ['--cpu-derived'] : []), '--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--idle-threads', args['idle-threads']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
+  const node = [process.execPath, '--import', 'tsx', self, ...childArgs];
+  const pinned = args.cpus ? ['taskset', '-c', args.cpus, ...node] : node;
+  // As the images' entry point does: libuv's pool from the CPUs the server will have.
+  const given = cpuBudget(args.cpus ? { affinity: args.cpus.split(',').length } : {});
+  const proc = spawn(pinned[0]!, pinned.slice(1), {
     cwd: repoRoot,
-    env: { ...process.env, UV_THREADPOOL_SIZE: args['uv-threads'] },
+    env: { ...process.env, UV_THREADPOOL_SIZE: args['cpu-derived'] ? String(derivedThreads(given).uvThreadpool) : args['uv-threads'] },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const url = await childUrl(proc, 'our server');
@@ -247,6 +273,7 @@ async function main(): Promise<void> {
   const rows: (Row & { round: number })[] = [];
   const bounds: { round: number; imagesPerSec: number; cpuMsPerImage: number; load: number }[] = [];
   let uploads: Awaited<ReturnType<typeof bigUploads>> | undefined;
+  let cpuReport: unknown;
   const procs: ChildProcess[] = [];
   const killAll = () => procs.forEach((p) => p.exitCode === null && p.kill('SIGKILL'));
   process.once('exit', killAll);
@@ -254,15 +281,17 @@ async function main(): Promise<void> {
   try {
     // Both stay up; rounds alternate between them so that other load on a shared machine hits both alike.
     const compare = args.monitoring === 'compare';
+    const durability = args['log-durability'] === 'compare';
     const uploadsOnly = args['uploads-only'] === true;
-    const store = compare ? await prepareMonitoringStore(path.dirname(path.resolve(args.model!))) : '';
-    const ours = compare ? await startOurs({ mode: 'off', store }) : args.only !== 'original' ? await startOurs() : undefined;
-    const original = compare ? await startOurs({ mode: 'on', store }) : args.only !== 'ours' && !uploadsOnly ? await startOriginal() : undefined;
+    const store = compare ? await prepareMonitoringStore(path.dirname(path.resolve(args.model!))) : durability ? args.store ?? `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-log-')), 'mlops.db')}` : '';
+    const ours = compare ? await startOurs({ mode: 'off', store }) : durability ? await startOurs({ log: 'buffered', store }) : args.only !== 'original' ? await startOurs() : undefined;
+    const original = compare ? await startOurs({ mode: 'on', store }) : durability ? await startOurs({ log: 'answered', store }) : args.only !== 'ours' && !uploadsOnly ? await startOriginal() : undefined;
     for (const s of [ours, original]) if (s) procs.push(s.proc);
+    if (ours) cpuReport = ((await (await fetch(`${ours.url}/models`)).json()) as { cpu: unknown }).cpu;
     for (let round = 1; round <= (uploadsOnly ? 0 : rounds); round++) {
-      if (ours) rows.push({ round, ...(await measure(compare ? 'ours, monitoring off' : 'ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
+      if (ours) rows.push({ round, ...(await measure(compare ? 'ours, monitoring off' : durability ? 'ours, log buffered' : 'ours (Koa + onnxruntime-node)', ours.url, image, duration, ours.proc.pid)) });
       if (args['no-bound'] !== true) bounds.push({ round, ...(await computeBound(image, duration)), load: os.loadavg()[0]! });
-      if (original) rows.push({ round, ...(await measure(compare ? 'ours, monitoring on' : 'original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid)) });
+      if (original) rows.push({ round, ...(await measure(compare ? 'ours, monitoring on' : durability ? 'ours, log answered' : 'original (FastAPI + OpenCV dnn)', original.url, image, duration, original.proc.pid)) });
     }
     if (ours && args['no-uploads'] !== true) uploads = await bigUploads(ours.url, ours.proc.pid!, image);
   } finally {
@@ -272,8 +301,8 @@ async function main(): Promise<void> {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const stat = fs.statSync(image);
   console.log(`\nModel \`${path.basename(args.model!)}\`, image \`${path.relative(shared, image)}\` (${(stat.size / 1024).toFixed(0)} KB), ` +
-    `${os.cpus().length} cores, wrk + post.lua, ${duration} s per run, ${rounds} round(s); ours: inference on the ${args.inference} thread, intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), UV_THREADPOOL_SIZE ${args['uv-threads']}, ` +
-    `maxBatch ${args['max-batch']}, maxWaitMs ${args['max-wait-ms']}, sharp concurrency ${args['sharp-concurrency']}.\n`);
+    `${os.cpus().length} cores${args.cpus ? ` (ours pinned to CPU ${args.cpus})` : ''}${args['cpu-derived'] ? ', ours with the settings derived from its CPUs (GET /models cpu.running below)' : ''}, wrk + post.lua, ${duration} s per run, ${rounds} round(s); ours: inference on the ${args.inference} thread, ${args['cpu-derived'] ? 'threads, batch and libuv pool derived' : `intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), UV_THREADPOOL_SIZE ${args['uv-threads']}, maxBatch ${args['max-batch']}`}, ` +
+    `maxWaitMs ${args['max-wait-ms']}, sharp concurrency ${args['sharp-concurrency']}.\n`);
   console.log('| server | round | c=1 p50 ms | c=1 p99 ms | c=1 req/s | c=16 p50 ms | c=16 p99 ms | c=16 req/s | c=16 CPU ms/req | c=16 mean batch | c=32 requests | c=32 p99 ms | errors (all runs) | peak RSS MB | load avg after |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const line = (name: string, round: string, r: { c1p50: number; c1p99: number; c1rps: number; c16p50: number; c16p99: number; c16rps: number; cpuMs: number; meanBatch: number; c32n: number; c32p99: number; errors: number; rss: number; load: number }) =>
@@ -312,6 +341,12 @@ async function main(): Promise<void> {
   if (uploads) {
     console.log(`\n100 concurrent 9 MB uploads to ours: ${JSON.stringify(uploads.statuses)} in ${f(uploads.seconds)} s, peak RSS ${f(uploads.peakRss, 0)} MB.`);
   }
+  if (args['cpu-derived']) console.log(`\nOurs, GET /models cpu: \`${JSON.stringify(cpuReport)}\``);
+  const buffered = medians.get('ours, log buffered');
+  const answered = medians.get('ours, log answered');
+  if (buffered && answered) {
+    console.log(`\nLog durability on ${args.store ? args.store.replace(/:\/\/[^@]*@/, '://') : 'a fresh SQLite file'}: answered vs buffered, c=1 p50 ${f(answered.c1p50, 2)} vs ${f(buffered.c1p50, 2)} ms (${f(answered.c1p50 - buffered.c1p50, 2)} ms more), c=16 ${f((100 * answered.c16rps) / buffered.c16rps)}% of the throughput, p99 ${f(answered.c16p99, 2)} vs ${f(buffered.c16p99, 2)} ms${rounds > 1 ? ' (medians)' : ''}.`);
+  }
   const off = medians.get('ours, monitoring off');
   const on = medians.get('ours, monitoring on');
   if (off && on) {
@@ -322,7 +357,7 @@ async function main(): Promise<void> {
     console.log(`
 Monitoring on vs off at c=16: ${((100 * on.c16rps) / off.c16rps).toFixed(1)}% of the throughput (target >= 90%), CPU ms/req ${f(on.cpuMs, 2)} vs ${f(off.cpuMs, 2)}${rounds > 1 ? ' (medians)' : ''}; per round: ${perRound.join('; ')}.`);
   }
-  if (ours && orig && !(off && on)) {
+  if (ours && orig && !(off && on) && !(buffered && answered)) {
     const perRound = Array.from({ length: rounds }, (_, i) => {
       const [o, g] = [rows.find((r) => r.round === i + 1 && r.name.startsWith('ours'))!, rows.find((r) => r.round === i + 1 && r.name.startsWith('original'))!];
       return `${(o.c16.rps / g.c16.rps).toFixed(1)}x / ${(o.c1.p50 / g.c1.p50).toFixed(2)}`;

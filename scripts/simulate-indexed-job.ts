@@ -6,7 +6,10 @@
  * the store and the artifact store. Prints the winner. Not a test: what it measured goes to docs/deployment.md.
  *
  *   node --import tsx scripts/simulate-indexed-job.ts --store-url postgres://... --artifacts-url s3://bucket/prefix \
- *     [--shards 3] [--file pipelines/food101.yaml] [--dir /tmp/sim]
+ *     [--shards N] [--file pipelines/food101.yaml] [--dir /tmp/sim]
+ *
+ * The shard count is the pipeline file's (`stages.train.with.shards`, default 3) unless --shards overrides it, as
+ * for `pipeline k8s render`: the script plays as many pods as the rendered Indexed Job has completions.
  *
  * The store should be one every process can reach at once (PostgreSQL; a SQLite file works on one machine). S3
  * settings come from the environment as in the pods (AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, ...). The pod's
@@ -24,7 +27,7 @@ const { values } = parseArgs({
   options: {
     'store-url': { type: 'string' },
     'artifacts-url': { type: 'string' },
-    shards: { type: 'string', default: '3' },
+    shards: { type: 'string' },
     file: { type: 'string', default: 'pipelines/food101.yaml' },
     dir: { type: 'string' },
   },
@@ -36,7 +39,6 @@ if (!values['store-url'] || !values['artifacts-url']) {
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'bin', 'pipeline.js');
 const file = path.resolve(values.file!);
-const shards = Number(values.shards);
 const base = path.resolve(values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sim-indexed-job-')));
 const artifactsUrl = /^[a-z0-9]+:\/\//.test(values['artifacts-url']) ? values['artifacts-url'] : path.resolve(values['artifacts-url']);
 const env: NodeJS.ProcessEnv = {
@@ -51,9 +53,9 @@ const env: NodeJS.ProcessEnv = {
 
 // The Jobs as rendered.
 const out = path.join(base, 'k8s');
-const r = spawnSync(process.execPath, [bin, 'k8s', 'render', file, '--out', out, '--image', 'local/food101-train:sim', '--shards', String(shards)], { encoding: 'utf8', env });
+const r = spawnSync(process.execPath, [bin, 'k8s', 'render', file, '--out', out, '--image', 'local/food101-train:sim', ...(values.shards ? ['--shards', values.shards] : [])], { encoding: 'utf8', env });
 if (r.status !== 0) throw new Error(`k8s render failed:\n${r.stderr}`);
-type Job = { metadata: { name: string }; spec: { template: { spec: { containers: { args: string[] }[] } } } };
+type Job = { metadata: { name: string }; spec: { completions?: number; template: { spec: { containers: { args: string[] }[] } } } };
 const jobs = fs.readdirSync(path.join(out, 'jobs')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(out, 'jobs', f), 'utf8')).map((d) => d.toJS() as Job & { kind: string }))
   .filter((o) => o.kind === 'Job');
@@ -87,6 +89,9 @@ fs.mkdirSync(prepared, { recursive: true });
 const t0 = performance.now();
 const prep = await run('prepare', local(argsOf('prepare'), prepared));
 console.log(`prepare: ${prep.seconds.toFixed(1)}s`);
+// As many pods as the Indexed Job has completions (the file's shards, or --shards).
+const shards = jobs.find((j) => j.metadata.name.endsWith('-train'))!.spec.completions ?? 1;
+console.log(`${shards} shards`);
 const pods = Array.from({ length: shards }, (_, i) => path.join(base, `pod${i}`));
 for (const p of pods) {
   fs.cpSync(prepared, p, { recursive: true });

@@ -84,8 +84,15 @@ export interface ServeApp {
   readonly mirror: ShadowMirror;
   /** Models loaded, shared by slots on the same version. */
   readonly cache: ModelCache;
-  /** Stop taking new work: new requests get 503 and `/ready` turns 503. */
+  /**
+   * First step of a graceful shutdown: `/ready` turns 503 (load balancers stop choosing this replica) while every
+   * request is still answered, each with `Connection: close` so keep-alive clients reconnect elsewhere.
+   */
+  beginNotReady(): void;
+  /** Stop taking new work: new requests get 503 (nothing done: safe to resend elsewhere) and `/ready` turns 503. */
   beginDrain(): void;
+  /** performance.now() of the newest request that is not a probe (0: none yet): a drain waits for quiet. */
+  lastRequestAt(): number;
   /** Requests being handled now (uploading or processing). */
   inFlight(): number;
   /** Requests being processed now (body received), the count `maxInFlight` bounds. */
@@ -107,6 +114,8 @@ export function createApp(deps: AppDeps): ServeApp {
   let inFlight = 0;
   let processing = 0;
   let draining = false;
+  let notReady = false;
+  let lastRequestAt = 0;
   let idleWaiters: (() => void)[] = [];
 
   const metrics = createMetrics({
@@ -213,7 +222,9 @@ export function createApp(deps: AppDeps): ServeApp {
     state.startedAt = startedAt;
     ctx.set('X-Request-Id', state.requestId);
     const counted = !PROBES.has(ctx.path);
-    if (counted) inFlight++;
+    if (counted) (inFlight++, (lastRequestAt = startedAt));
+    // Shutting down: the answer closes its connection, so a keep-alive client opens its next one elsewhere.
+    if (notReady || draining) ctx.set('Connection', 'close');
     try {
       await next();
     } finally {
@@ -233,7 +244,7 @@ export function createApp(deps: AppDeps): ServeApp {
   sink.tap = (row) => dashboard.observe(row);
   const feedback = deps.feedback && { feedback: deps.feedback, holder, flush: sink.flush?.bind(sink) };
   const routes = createRouter({
-    options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining, log, router, mirror, feedback, rolloutControl: deps.rollouts?.control,
+    options, holder, predictor, metrics, readUploads, admitWork, isDraining: () => draining || notReady, log, router, mirror, feedback, rolloutControl: deps.rollouts?.control,
   });
   app.use(routes.routes());
   app.use(routes.allowedMethods({ throw: true }));
@@ -268,7 +279,7 @@ export function createApp(deps: AppDeps): ServeApp {
     uploads,
     loaded,
     monitor,
-    isReady: () => !draining && router.primarySlots().every((slot) => holder.current(slot)?.healthy() === true),
+    isReady: () => !draining && !notReady && router.primarySlots().every((slot) => holder.current(slot)?.healthy() === true),
     checkModels: () => Promise.all([...watchers.map((w) => w.check()), router.check()]).then(() => undefined),
     router,
     syncRollout: async () => {
@@ -277,10 +288,14 @@ export function createApp(deps: AppDeps): ServeApp {
     },
     mirror,
     cache,
+    beginNotReady: () => {
+      notReady = true;
+    },
     beginDrain: () => {
       draining = true;
       dashboard.close();
     },
+    lastRequestAt: () => lastRequestAt,
     inFlight: () => inFlight,
     processing: () => processing,
     close: () =>

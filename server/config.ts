@@ -66,13 +66,14 @@ export interface ServeOptions {
   readonly maxInFlight?: number;
   /**
    * Micro-batching: largest batch per onnxruntime run (default 8: per image, 16 saves little more, and with a
-   * flip-TTA model a batch of 16 is 32 backbone images, ~90 MB more peak RSS) and longest wait to fill one (2 ms).
+   * flip-TTA model a batch of 16 is 32 backbone images, ~90 MB more peak RSS; 16 from 4 CPUs given, cpu-budget.ts)
+   * and longest wait to fill one (2 ms).
    */
   readonly maxBatch?: number;
   readonly maxWaitMs?: number;
   /** How often the model source is polled for alias moves, in ms. Default 2000; 0 disables polling. */
   readonly pollMs?: number;
-  /** onnxruntime intra-op threads for batches under load. Default 1 (the other core decodes images). */
+  /** onnxruntime intra-op threads for batches under load. Default half the CPUs given, at least 1 (the rest decode images). */
   readonly intraOpNumThreads?: number;
   /**
    * Intra-op threads (spinning) of a second, low-latency session used for a lone request when nothing else is
@@ -86,9 +87,18 @@ export interface ServeOptions {
   readonly inferenceThread?: 'worker' | 'main';
   /** How long a graceful shutdown waits for in-flight requests, in ms. Default 10000. */
   readonly drainTimeoutMs?: number;
+  /**
+   * After SIGTERM, how long the server keeps answering every request while `/ready` says 503, before it refuses
+   * new ones: the time load balancers and Kubernetes endpoints take to stop sending here. Default 5000.
+   */
+  readonly drainDelayMs?: number;
 }
 
 export type ResolvedServeOptions = Required<ServeOptions>;
+
+/** The CPU this process is given, read once at startup, and the settings derived from it. */
+export const CPU_BUDGET = cpuBudget();
+const DERIVED = derivedThreads(CPU_BUDGET);
 
 export const SERVE_DEFAULTS = Object.freeze({
   alias: 'champion',
@@ -107,14 +117,15 @@ export const SERVE_DEFAULTS = Object.freeze({
   inferenceTimeoutMs: 10_000,
   maxBatchFiles: 16,
   maxInFlight: 256,
-  maxBatch: 8,
+  maxBatch: DERIVED.maxBatch,
   maxWaitMs: 2,
   pollMs: 2000,
-  intraOpNumThreads: 1,
   // From the CPU actually given (cgroup quota, affinity: cpu-budget.ts); an explicit option wins.
-  idleIntraOpNumThreads: derivedThreads(cpuBudget()).idleIntraOpNumThreads,
+  intraOpNumThreads: DERIVED.intraOpNumThreads,
+  idleIntraOpNumThreads: DERIVED.idleIntraOpNumThreads,
   inferenceThread: 'worker' as 'worker' | 'main',
   drainTimeoutMs: 10_000,
+  drainDelayMs: 5000,
 });
 
 /** Fills defaults and rejects nonsense early (at startup, not at the first request). */
@@ -129,7 +140,7 @@ export function resolveServeOptions(opts: ServeOptions): ResolvedServeOptions {
   for (const key of positiveInt) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`serve: ${key} must be a positive integer, got ${String(o[key])}`);
   }
-  for (const key of ['maxWaitMs', 'pollMs', 'drainTimeoutMs', 'uploadStallMs'] as const) {
+  for (const key of ['maxWaitMs', 'pollMs', 'drainTimeoutMs', 'drainDelayMs', 'uploadStallMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) throw new Error(`serve: ${key} must be a number >= 0, got ${String(o[key])}`);
   }
   for (const key of ['deadlineMs', 'bodyIdleTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'inferenceTimeoutMs'] as const) {

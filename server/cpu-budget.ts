@@ -52,8 +52,47 @@ export function cpuBudget(opts: { root?: string; affinity?: number } = {}): CpuB
   return { cpus: Math.max(1, affinity), ...(cg ? { quota: cg.quota } : {}), affinity, source: 'affinity' };
 }
 
-/** The thread settings derived from a budget (explicit options win over these, in config.ts). */
-export function derivedThreads(b: CpuBudget): { idleIntraOpNumThreads: number; uvThreadpool: number } {
-  // A lone request may spread the model over every CPU given (up to 4); libuv decodes about two images per CPU.
-  return { idleIntraOpNumThreads: Math.min(4, b.cpus), uvThreadpool: Math.max(2, 2 * b.cpus) };
+export interface DerivedThreads {
+  /** onnxruntime intra-op threads of the batch session under load. */
+  readonly intraOpNumThreads: number;
+  /** Intra-op threads of the lone-request session. */
+  readonly idleIntraOpNumThreads: number;
+  /** Largest micro-batch. */
+  readonly maxBatch: number;
+  /** libuv's pool (image decoding); only the environment can set it (bin/uv-threadpool-size.js). */
+  readonly uvThreadpool: number;
+}
+
+/** The serving settings derived from a budget (explicit options win over these, in config.ts). */
+export function derivedThreads(b: CpuBudget): DerivedThreads {
+  return {
+    // Under load half the CPUs run the model and the other half decode uploads (one libvips thread per image):
+    // on 2 CPUs that is the measured best, 1 + 1 (BENCHMARKS.md).
+    intraOpNumThreads: Math.max(1, Math.floor(b.cpus / 2)),
+    // A lone request may spread the model over every CPU given (up to 4: a 224-px MobileNet gains little beyond).
+    idleIntraOpNumThreads: Math.min(4, b.cpus),
+    // More model threads finish a bigger batch in the same time; 8 is the measured best on 1-2 CPUs.
+    maxBatch: b.cpus >= 4 ? 16 : 8,
+    // libuv decodes about two images per CPU (one computing, one waiting on its upload or the model).
+    uvThreadpool: Math.max(2, 2 * b.cpus),
+  };
+}
+
+/** libuv's pool size in this process: fixed from the environment before any JavaScript ran (default 4). */
+export function uvThreadpoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, 1024) : 4;
+}
+
+/** What `GET /models` says about the CPU: the budget, what it derives, and what the server runs with. */
+export function budgetReport(b: CpuBudget, running: { intraOpNumThreads: number; idleIntraOpNumThreads: number; maxBatch: number }) {
+  return {
+    cpus: b.cpus,
+    source: b.source,
+    quota: b.quota ?? null,
+    affinity: b.affinity,
+    derived: derivedThreads(b),
+    // Differs from `derived` where an option (or UV_THREADPOOL_SIZE) was set explicitly.
+    running: { ...running, uvThreadpool: uvThreadpoolSize() },
+  };
 }

@@ -4,6 +4,7 @@
  * cardinality.
  */
 import client from 'prom-client';
+import { CPU_BUDGET } from './config.ts';
 import type { LoadedModel } from './model-loader.ts';
 import { createVariantMetrics, type VariantMetricsRecorder } from './rollout-metrics.ts';
 
@@ -14,6 +15,8 @@ export interface ServerMetrics {
   observePrediction(alias: string, version: number, topClass: string): void;
   modelInstalled(alias: string, model: LoadedModel, previous: LoadedModel | undefined): void;
   swapFailed(alias: string): void;
+  /** A prediction answered 503 because its row could not be committed (`log_durability: answered`). */
+  logCommitFailed(): void;
   /** A monitoring window's detector scores (drift gauges); `alerting` = the detectors whose alert is active. */
   observeMonitoring(model: string, version: number, results: readonly { detector: string; score: number; threshold: number; verdict: string }[], alerting: ReadonlySet<string>): void;
   /** Per rollout variant (rollout-metrics.ts). */
@@ -87,6 +90,19 @@ export function createMetrics(opts: {
     registers: [registry],
     collect() {
       this.set(opts.droppedRows?.() ?? 0);
+    },
+  });
+  const commitFailures = new client.Counter({
+    name: 'prediction_log_commit_failures_total',
+    help: 'Predictions answered 503 because their log row could not be committed (log_durability: answered).',
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'server_cpu_budget_cpus',
+    help: 'CPUs this process is given (cgroup quota, CPU affinity: server/cpu-budget.ts), which its thread and batch settings derive from.',
+    registers: [registry],
+    collect() {
+      this.set(CPU_BUDGET.cpus);
     },
   });
   new client.Gauge({
@@ -169,6 +185,9 @@ export function createMetrics(opts: {
     },
     swapFailed(alias) {
       swaps.inc({ alias, result: 'failed' });
+    },
+    logCommitFailed() {
+      commitFailures.inc();
     },
   };
 }

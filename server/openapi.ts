@@ -141,9 +141,22 @@ export function openApiDocument(o: ResolvedServeOptions): object {
         },
         Models: {
           type: 'object',
-          required: ['routed_alias', 'models'],
+          required: ['routed_alias', 'cpu', 'models'],
           properties: {
             routed_alias: str('Alias /predict uses.'),
+            cpu: {
+              type: 'object',
+              description: 'The CPU this replica is given (cgroup quota, CPU affinity), the settings derived from it, and those it runs with (explicit options win).',
+              required: ['cpus', 'source', 'affinity', 'derived', 'running'],
+              properties: {
+                cpus: { type: 'integer' },
+                source: { type: 'string', enum: ['cgroup v2', 'cgroup v1', 'affinity'] },
+                quota: { type: ['number', 'null'] },
+                affinity: { type: 'integer' },
+                derived: { type: 'object', additionalProperties: { type: 'integer' } },
+                running: { type: 'object', additionalProperties: { type: 'integer' } },
+              },
+            },
             models: {
               type: 'array',
               items: {

@@ -1,7 +1,8 @@
 /**
  * Every prediction is logged for monitoring and drift detection. The sink is injected; `push` must be O(1) and
- * never block (it only enqueues). The store's batched writer (`stores/prediction-log.ts` `createBatchedWriter`)
- * fits this interface as is: rows are the store's `PredictionRecord`.
+ * never block (it only enqueues). Two store writers fit this interface as they are (rows are the store's
+ * `PredictionRecord`): the batched writer (`stores/batched-writer.ts`, `log_durability: buffered`) and the group
+ * commit writer (`stores/group-commit-writer.ts`, `answered`), whose `commit` the predictor awaits before it answers.
  */
 import type { PredictionRecord } from '../stores/prediction-log.ts';
 
@@ -9,6 +10,11 @@ export type { PredictionRecord } from '../stores/prediction-log.ts';
 
 export interface PredictionSink {
   push(row: PredictionRecord): void;
+  /**
+   * When the sink has it (durable logging): resolves once `row` is committed, rejects when it could not be. The
+   * predictor then awaits it before answering; `push` stays for rows written after an answer (a shadow's).
+   */
+  commit?(row: PredictionRecord): Promise<void>;
   /** Writes what is buffered now (feedback for a prediction not yet written), when the sink buffers. */
   flush?(): Promise<void>;
   /** Flushes what is buffered and refuses more; called once, after the last in-flight request finished. */
@@ -50,6 +56,14 @@ export function teeSink(base: PredictionSink): PredictionSink & { tap?: (row: Pr
     close: () => base.close(),
     // Feedback for a request answered a moment ago waits for its row through this (server/feedback.ts).
     ...(base.flush ? { flush: () => base.flush!() } : {}),
+    ...(base.commit
+      ? {
+          commit: async (row: PredictionRecord) => {
+            await base.commit!(row);
+            tee.tap?.(row);
+          },
+        }
+      : {}),
     get pending() {
       return base.pending;
     },

@@ -118,10 +118,26 @@ export class Predictor {
     this.#d = deps;
   }
 
-  /** A broken sink must never fail the prediction it logs. */
-  #log(row: PredictionRecord): void {
+  /**
+   * Buffered logging: a broken sink must never fail the prediction it logs. Durable logging (`commit`): the answer
+   * waits for the row's commit, and a row that could not be committed fails the request with 503 + Retry-After,
+   * so "answered" keeps meaning "logged": nothing was logged, so the client (or nginx, platform/lb) may resend it.
+   */
+  async #log(row: PredictionRecord): Promise<void> {
+    const { sink } = this.#d;
+    if (sink.commit) {
+      try {
+        await sink.commit(row);
+      } catch (err) {
+        this.#d.metrics.logCommitFailed();
+        const why = err instanceof Error ? err.message : String(err);
+        this.#d.log.error(`prediction log: ${why}; answering 503`);
+        throw new HttpError(503, 'PREDICTION_LOG_UNAVAILABLE', `the prediction could not be logged (${why}); retry shortly`, { cause: err, headers: { 'Retry-After': '1' } });
+      }
+      return;
+    }
     try {
-      this.#d.sink.push(row);
+      sink.push(row);
     } catch (err) {
       this.#d.log.error(`prediction log: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -178,7 +194,6 @@ export class Predictor {
       const predictions = topK(logits, Math.min(this.#d.topK, model.labels.length), model.labels);
       const latency_ms = Math.round((performance.now() - startedAt) * 100) / 100;
       const result: PredictionResult = { request_id: requestId, served_alias: alias, model_version: model.version, predictions, latency_ms };
-      metrics.observePrediction(alias, model.version, predictions[0]!.class);
       const row: PredictionRecord = {
         requestId,
         clientRequestId: route?.clientRequestId ?? null,
@@ -194,7 +209,8 @@ export class Predictor {
         imageSha256,
         ...monitoringFields(stats, logits, features, this.#d.monitoring?.projection?.(model.name, model.version) ?? null),
       };
-      this.#log(row);
+      await this.#log(row);
+      metrics.observePrediction(alias, model.version, predictions[0]!.class);
       // Opt-in: unsure or out-of-scope uploads kept for relabelling (server/capture.ts; written after the answer).
       this.#d.monitoring?.capture?.(row, bytes);
       return result;

@@ -4,13 +4,14 @@
 import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { ResolvedServeOptions } from './config.ts';
+import { CPU_BUDGET, type ResolvedServeOptions } from './config.ts';
 import { HttpError, toHttpError, type ErrorBody } from './errors.ts';
 import type { ServerLogger } from './logger.ts';
 import type { ModelHolder } from './model-holder.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { Deadline } from './deadline.ts';
+import { budgetReport } from './cpu-budget.ts';
 import { notReady, type PredictionResult, type Predictor, type RequestWork } from './predictor.ts';
 import { discardRest, type Upload, type UploadedFile } from './upload.ts';
 import { handleFeedback, type FeedbackDeps } from './feedback.ts';
@@ -238,7 +239,8 @@ export function createRouter(d: RouteDeps): Router {
       };
     });
     const rollout = d.router.state;
-    ctx.body = { routed_alias: o.alias, rollout: rollout && { id: rollout.id, strategy: rollout.strategy, phase: rollout.phase, step: rollout.currentStep, weight: rollout.weight, mirror: rollout.mirror }, models };
+    const cpu = budgetReport(CPU_BUDGET, { intraOpNumThreads: o.intraOpNumThreads, idleIntraOpNumThreads: o.idleIntraOpNumThreads, maxBatch: o.maxBatch });
+    ctx.body = { routed_alias: o.alias, cpu, rollout: rollout && { id: rollout.id, strategy: rollout.strategy, phase: rollout.phase, step: rollout.currentStep, weight: rollout.weight, mirror: rollout.mirror }, models };
   });
 
   router.get('/metrics', async (ctx) => {

@@ -1,13 +1,20 @@
 /**
  * Listening, for the CLI (`pipeline serve`) and the pipeline's `serve` stage: builds the app, listens, and on
- * SIGTERM/SIGINT shuts down gracefully: stop taking work (503), let in-flight requests finish, flush the
- * prediction log, exit 0.
+ * SIGTERM/SIGINT shuts down without failing a request (`shutdown()`):
+ * 1. for `drainDelayMs`, `/ready` says 503 and every request is still answered, with `Connection: close`
+ *    (Kubernetes endpoints and load balancers stop sending here meanwhile);
+ * 2. new requests get 503 SHUTTING_DOWN + Connection: close (nothing was done, so nginx resends them to another
+ *    replica, platform/lb), still listening, until nothing is in flight and no request arrived for QUIET_MS
+ *    (bounded by `drainTimeoutMs`);
+ * 3. only then the listening socket closes: closing it earlier resets connections still in its accept queue,
+ *    requests a balancer has already sent (a POST so reset is not resent: it fails);
+ * 4. the prediction log is flushed, and the process exits 0.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type ServeApp } from './app.ts';
-import { resolveServeOptions } from './config.ts';
-import { cpuBudget } from './cpu-budget.ts';
+import { CPU_BUDGET, resolveServeOptions } from './config.ts';
+import { derivedThreads, uvThreadpoolSize } from './cpu-budget.ts';
 import { installLingeringClose } from './linger.ts';
 import { consoleLogger } from './logger.ts';
 
@@ -33,8 +40,10 @@ export interface RunningServer {
   readonly url: string;
   readonly server: http.Server;
   readonly serve: ServeApp;
-  /** Graceful shutdown (idempotent). */
+  /** Graceful shutdown (idempotent), at once: steps 2-4 above, without waiting for quiet. */
   close(): Promise<void>;
+  /** The whole graceful shutdown, steps 1-4 above (what a signal does). Idempotent. */
+  shutdown(): Promise<void>;
   /** Settles once the server has shut down, by `close()` or a signal. */
   readonly closed: Promise<void>;
 }
@@ -66,8 +75,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     server.listen(opts.port, host0, () => resolve());
   });
   const serve = createApp({ ...opts, logger: log });
-  const cpu = cpuBudget();
-  log.info(`cpu: ${cpu.cpus} given (${cpu.source}; affinity ${cpu.affinity}${cpu.quota !== undefined ? `, quota ${cpu.quota.toFixed(2)}` : ''}): intra-op ${options.intraOpNumThreads}, lone-request intra-op ${options.idleIntraOpNumThreads}, maxBatch ${options.maxBatch}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`);
+  const cpu = CPU_BUDGET;
+  const uv = uvThreadpoolSize();
+  log.info(`cpu: ${cpu.cpus} given (${cpu.source}; affinity ${cpu.affinity}${cpu.quota !== undefined ? `, quota ${cpu.quota.toFixed(2)}` : ''}): intra-op ${options.intraOpNumThreads}, lone-request intra-op ${options.idleIntraOpNumThreads}, maxBatch ${options.maxBatch}, UV_THREADPOOL_SIZE ${uv}`);
+  const wantUv = derivedThreads(cpu).uvThreadpool;
+  if (uv < wantUv && process.env.UV_THREADPOOL_SIZE === undefined) log.info(`cpu: libuv's pool (${uv}) is below the ${wantUv} these CPUs call for; start with UV_THREADPOOL_SIZE=${wantUv} (the images' entry point does)`);
   server.on('request', serve.app.callback());
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -88,9 +100,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
-  const close = () =>
+  let shuttingDown: Promise<void> | undefined;
+  const close = (quietMs = 0) =>
     (closing ??= (async () => {
       serve.beginDrain();
+      if (quietMs > 0) await quiet(serve, quietMs, options.drainTimeoutMs);
       const stopped = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       await serve.close();
@@ -101,9 +115,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       resolveClosed();
     })());
 
+  const shutdown = () =>
+    (shuttingDown ??= (async () => {
+      serve.beginNotReady();
+      if (!closing) await new Promise((r) => setTimeout(r, options.drainDelayMs));
+      await close(QUIET_MS);
+    })());
+
   function onSignal(signal: NodeJS.Signals) {
-    log.info(`${signal}: draining ${serve.inFlight()} in-flight requests, then exiting`);
-    close().then(
+    log.info(`${signal}: not ready; answering for ${options.drainDelayMs} ms more, then draining ${serve.inFlight()} in-flight requests and exiting`);
+    shutdown().then(
       () => {
         if (opts.exitOnSignal !== false) process.exit(0);
       },
@@ -119,5 +140,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
 
   if (opts.waitForModel) await serve.loaded;
-  return { url, server, serve, close, closed };
+  return { url, server, serve, close: () => close(), shutdown, closed };
+}
+
+/**
+ * No request for this long, nothing in flight: the balancers have stopped sending (Kubernetes endpoints, or
+ * platform/lb/follow-ready.sh, dropped this replica when /ready turned 503), so the listening socket can close
+ * with an empty accept queue.
+ */
+const QUIET_MS = 500;
+
+/** Resolves once nothing is in flight and no request arrived for `quietMs`, or after `timeoutMs` at most. */
+async function quiet(serve: ServeApp, quietMs: number, timeoutMs: number): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    const since = performance.now() - serve.lastRequestAt();
+    if (serve.inFlight() === 0 && since >= quietMs) return;
+    await new Promise((r) => setTimeout(r, Math.max(20, Math.min(quietMs - since, 100))));
+  }
 }

@@ -72,6 +72,8 @@ case "$mode" in
     pipeline run "$PIPELINE_FILE" --until "${TRAIN_UNTIL:-register}" "${ARGS[@]+"${ARGS[@]}"}"
     ;;
   serve)
+    # libuv sizes its pool from the environment before any JavaScript runs: from the CPU given, unless set.
+    [[ -n "${UV_THREADPOOL_SIZE:-}" ]] || UV_THREADPOOL_SIZE="$(node "$APP_DIR/bin/uv-threadpool-size.js")" && export UV_THREADPOOL_SIZE
     # Options given on the command line win over the environment's (only one of each is passed).
     args=(serve)
     given() { [[ " $* " == *" $opt "* || " $* " == *" $opt="* ]]; }

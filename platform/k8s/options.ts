@@ -53,15 +53,16 @@ function serveImageFor(trainImage: string): string {
 
 /**
  * Options from flags. Defaults: namespace = the pipeline's name, images `food101-train:<package version>` and
- * `food101-serve:<package version>` (what `docker build -t` in docs/deployment.md names them), 3 shards.
+ * `food101-serve:<package version>` (what `docker build -t` in docs/deployment.md names them), the shards the
+ * pipeline file gives (`stages.<train>.with.shards`, validated there), else 3.
  */
-export function resolveOptions(flags: RenderFlags, defaults: { name: string; version: string }): RenderOptions {
+export function resolveOptions(flags: RenderFlags, defaults: { name: string; version: string; shards?: number }): RenderOptions {
   const namespace = flags.namespace ?? defaults.name;
   if (!DNS_LABEL.test(namespace)) throw new UsageError(`--namespace ${namespace}: expected a DNS label (lower case letters, digits, '-', at most 63)`);
   const trainImage = checkImageRef('--image', flags.image ?? `food101-train:${defaults.version}`);
   const serveImage = checkImageRef('--serve-image', flags.serveImage ?? (flags.image ? serveImageFor(trainImage) : `food101-serve:${defaults.version}`));
   const gpuImage = flags.gpuImage === undefined ? undefined : checkImageRef('--gpu-image', flags.gpuImage);
-  const shards = Number(flags.shards ?? 3);
+  const shards = Number(flags.shards ?? defaults.shards ?? 3);
   if (!Number.isInteger(shards) || shards < 1 || shards > 1000) throw new UsageError(`--shards ${flags.shards}: expected a whole number from 1 to 1000`);
   return { namespace, trainImage, serveImage, gpuImage, shards };
 }

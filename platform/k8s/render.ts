@@ -65,7 +65,10 @@ export function renderManifests(input: RenderInput): Tree {
   const stages = { prepareUntil: requireStage(config, 'grid'), train: requireStage(config, 'train'), finalizeUntil: requireStage(config, 'register') };
 
   // base: everything a serving deploy applies.
-  const served = servingObjects({ names, image: options.serveImage, model, alias });
+  const serveParams = stageOf(config, 'serve')?.params ?? {};
+  // Validated, so the defaults are filled in; a file without a serve stage gets the server's own defaults.
+  const drain = { delayMs: Number(serveParams.drain_delay_ms ?? 5000), timeoutMs: Number(serveParams.drain_timeout_ms ?? 10_000) };
+  const served = servingObjects({ names, image: options.serveImage, model, alias, drain });
   const [deployment, , hpa, pdb] = served;
   const storage = storageObjects(names);
   const base = [namespaceObject(options.namespace, names), ...configMaps(names, config, input.overriddenPaths ?? []), ...storage, ...served, monitorCronJob(names, options.trainImage, model)];

@@ -25,6 +25,8 @@ export interface ServingInput {
   readonly image: string;
   readonly model: string;
   readonly alias: string;
+  /** The serve stage's drain_delay_ms / drain_timeout_ms (preStop and the grace period follow them). */
+  readonly drain: { readonly delayMs: number; readonly timeoutMs: number };
 }
 
 export function servingObjects(s: ServingInput): K8sObject[] {
@@ -33,7 +35,7 @@ export function servingObjects(s: ServingInput): K8sObject[] {
   const sel = selector(names, COMPONENT);
   const store = storeEnv(names);
   const vols = baseVolumes(names);
-  const grace = shutdown.preStopSeconds + shutdown.drainSeconds + shutdown.flushSeconds;
+  const stop = shutdown(s.drain);
   const deployment: K8sObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -52,7 +54,7 @@ export function servingObjects(s: ServingInput): K8sObject[] {
         spec: {
           automountServiceAccountToken: false,
           securityContext: podSecurityContext(),
-          terminationGracePeriodSeconds: grace,
+          terminationGracePeriodSeconds: stop.graceSeconds,
           topologySpreadConstraints: [
             { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: sel } },
             { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: sel } },
@@ -80,9 +82,9 @@ export function servingObjects(s: ServingInput): K8sObject[] {
               startupProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 36 },
               readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-              // Endpoints and load balancers drop a terminating pod asynchronously: keep serving for a while before
-              // SIGTERM, then the server drains its in-flight requests itself.
-              lifecycle: { preStop: { exec: { command: ['sleep', String(shutdown.preStopSeconds)] } } },
+              // Endpoints and load balancers drop a terminating pod asynchronously: keep serving for the drain delay
+              // before SIGTERM, then the server drains itself (sizing.ts shutdown()).
+              lifecycle: { preStop: { exec: { command: ['sleep', String(stop.preStopSeconds)] } } },
               volumeMounts: [...vols.volumeMounts, { name: 'work', mountPath: mounts.workdir }],
             },
           ],

@@ -43,7 +43,15 @@ export const copier: ContainerResources = { requests: { cpu: '100m', memory: '64
 export const devService: ContainerResources = { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
 
 /**
- * Seconds a serving pod has to stop: preStop sleep (endpoints and load balancers drop the pod first) + the
- * server's own drain of in-flight requests (10 s: drainTimeoutMs in server/config.ts) + a flush of the prediction log.
+ * How a serving pod stops, from the serve stage's `drain_delay_ms` and `drain_timeout_ms` (server/start.ts):
+ * - preStop sleeps the drain delay: endpoints and load balancers drop the pod while it still answers everything;
+ * - then SIGTERM: the server is not ready and answers for the drain delay again (it cannot know a preStop ran;
+ *   a balancer that only watches /ready needs it), refuses new work for at most the drain timeout while requests
+ *   in flight finish, flushes the prediction log (`flushSeconds`) and exits;
+ * - terminationGracePeriodSeconds covers all of it, so the kubelet's SIGKILL never cuts a drain short.
  */
-export const shutdown = { preStopSeconds: 10, drainSeconds: 10, flushSeconds: 5 } as const;
+export function shutdown(drain: { readonly delayMs: number; readonly timeoutMs: number }) {
+  const preStopSeconds = Math.ceil(drain.delayMs / 1000);
+  const flushSeconds = 5;
+  return { preStopSeconds, graceSeconds: preStopSeconds + Math.ceil(drain.delayMs / 1000) + Math.ceil(drain.timeoutMs / 1000) + flushSeconds };
+}

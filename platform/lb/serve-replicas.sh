@@ -42,6 +42,9 @@ done
 bash "$here/render-config.sh" "$prefix" "127.0.0.1:$base" "${backends[@]}"
 nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" &
 pids+=("$!")
+# Replicas that turn not-ready (SIGTERM, loading) or die leave nginx's group, as Kubernetes endpoints would.
+bash "$here/follow-ready.sh" "$prefix" "127.0.0.1:$base" "${backends[@]}" &
+pids+=("$!")
 echo "serve-replicas: nginx on http://127.0.0.1:$base -> ${backends[*]} (logs in $prefix)"
 wait -n "${pids[@]}" || true
 echo "serve-replicas: a process exited; stopping the others" >&2

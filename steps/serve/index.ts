@@ -1,6 +1,6 @@
 /**
  * Stage `serve`: the Koa inference service over the registry's model (default alias `champion`), with every
- * prediction logged to the store in batched writes. Never cached; runs until SIGTERM/SIGINT, then drains in-flight
+ * prediction logged to the store (committed before the answer by default: `log_durability`). Never cached; runs until SIGTERM/SIGINT, then drains in-flight
  * requests and flushes the prediction log. `pipeline serve` is a shortcut for `pipeline run <file> --only serve`.
  */
 import { Type, type Static } from '../../runner/schema-builder.ts';
@@ -53,8 +53,29 @@ const schema = Type.Object(
       description: 'An onnxruntime run longer than this is a hung inference worker: terminated and restarted (requests in flight get 503 + Retry-After).',
     }),
     max_in_flight: Type.Integer({ minimum: 1, default: 256, description: 'Requests processed at once (body received) before new ones get 503 + Retry-After.' }),
-    max_batch: Type.Integer({ minimum: 1, default: 8, description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more).' }),
+    max_batch: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more). Default: derived from the CPU given (8; 16 from 4 CPUs: GET /models shows it).',
+      }),
+    ),
     max_wait_ms: Type.Number({ minimum: 0, default: 2, description: 'Micro-batching: how long an idle model waits for requests still being decoded, to run them as one batch.' }),
+    log_durability: Type.Union([Type.Literal('answered'), Type.Literal('buffered')], {
+      default: 'answered',
+      description:
+        "answered: a prediction's row is committed before its answer is sent (rows of concurrent requests share one transaction), so a replica killed at any moment loses no answered prediction; a row that cannot be committed fails its request with 503 + Retry-After. buffered: rows are written in the background (up to 500 ms later, faster), and those still buffered are lost if the process is killed.",
+    }),
+    drain_delay_ms: Type.Integer({
+      minimum: 0,
+      default: 5000,
+      description:
+        'After SIGTERM: how long /ready says 503 while every request is still answered (with Connection: close), so load balancers and Kubernetes endpoints stop sending here first; pipeline k8s render sizes preStop and terminationGracePeriodSeconds from it.',
+    }),
+    drain_timeout_ms: Type.Integer({
+      minimum: 0,
+      default: 10000,
+      description: 'Then: how long new requests are refused (503, resent elsewhere by the balancer) while those in flight finish, at most.',
+    }),
     poll_ms: Type.Integer({ minimum: 0, default: 2000, description: 'How often to check the registry for alias moves (hot swap); 0 disables.' }),
     dashboard: dashboardSchema,
     monitoring: monitoringSchema,

@@ -2,7 +2,7 @@
 import type { StepContext } from '../../runner/context.ts';
 import { configureSharp } from '../../ml/preprocess/index.ts';
 import { startServer } from '../../server/index.ts';
-import { createBatchedWriter } from '../../stores/batched-writer.ts';
+import { predictionWriter } from './prediction-writer.ts';
 import { dashboardOptions } from './dashboard-schema.ts';
 import type { ServeParams } from './index.ts';
 import { artifactCache, registrySource } from './registry-source.ts';
@@ -15,14 +15,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
   // This process is now a server: every upload is a new image, so libvips' operation cache only costs memory,
   // and parallelism comes from requests in flight (one libvips thread per image).
   configureSharp({ concurrency: 1, cache: false });
-  const predictionLog = createBatchedWriter(ctx.stores.predictions, {
-    maxRows: 256,
-    maxDelayMs: 500,
-    maxQueued: 20_000,
-    // Rows of a failed write are lost: say how many (also prediction_log_dropped_rows in /metrics).
-    onError: (err, dropped) => log.error(`prediction log: ${(err as Error).message}; ${dropped.length} rows dropped (${predictionLog.dropped} since start)`),
-    onOverflow: (dropped) => log.warn(`prediction log: the store is not keeping up, rows are being dropped (${dropped} so far)`),
-  });
+  const predictionLog = predictionWriter(ctx.stores.predictions, p.log_durability, p.deadline_ms, log);
   // Rollout events go where monitoring alerts go (serve.with.monitoring.notify), and always to the log.
   const notify = configuredNotifier(p.monitoring, ctx.paths.workdir, log);
   const server = await startServer({
@@ -45,6 +38,8 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     maxBatch: p.max_batch,
     maxWaitMs: p.max_wait_ms,
     pollMs: p.poll_ms,
+    drainDelayMs: p.drain_delay_ms,
+    drainTimeoutMs: p.drain_timeout_ms,
     source: registrySource(ctx.stores.registry, artifactCache(ctx)),
     predictionLog,
     predictionStore: ctx.stores.predictions,
@@ -61,7 +56,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
       log.success(`serving ${modelName}@${alias} (v${version}) on ${url} (POST /predict, GET /health /ready /models /metrics /openapi.json${p.dashboard.enabled ? `; dashboard: ${url}/dashboard${p.dashboard.admin_token ? '' : ' (read-only)'}` : ''})`),
   });
   log.info(`listening on ${server.url}; loading ${p.model}@${p.alias}`);
-  const stop = (): void => void server.close();
+  const stop = (): void => void server.shutdown();
   ctx.signal.addEventListener('abort', stop, { once: true });
   await server.closed;
   await notify.settled();

@@ -4,6 +4,7 @@
  * finished with the same configuration are reused, so a train stage killed half-way resumes where it stopped.
  */
 import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
+import { performanceKnob } from '../../runner/performance-knobs.ts';
 import { backendPreferences } from '../../ml/backends/preferences.ts';
 import { defineStep } from '../../runner/step.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
@@ -16,6 +17,15 @@ const schema = Type.Object(
         default: 'auto',
         description: "tfjs backend: 'auto' picks tfjs-node-gpu, then tfjs-node, then wasm (heads only: it cannot train convolutions), then plain cpu.",
       },
+    ),
+    shards: performanceKnob(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        default: 3,
+        description:
+          'Shards the grid is split into on Kubernetes: completions and parallelism of the Indexed Job `pipeline k8s render` writes (its --shards overrides this), each pod running --shard $JOB_COMPLETION_INDEX/N. A local run trains every shard unless given --shard i/n.',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -23,3 +23,9 @@ test('refused: no tag, latest, a port taken for a tag, a short digest', () => {
   assert.throws(() => resolveOptions({ serveImage: 'food101-serve:latest' }, defaults), /--serve-image/);
   assert.throws(() => resolveOptions({ shards: '2.5' }, defaults), /--shards 2.5/);
 });
+
+test('shards: --shards wins over the pipeline file\'s, which wins over 3', () => {
+  assert.equal(resolveOptions({}, { ...defaults, shards: 6 }).shards, 6);
+  assert.equal(resolveOptions({ shards: '2' }, { ...defaults, shards: 6 }).shards, 2);
+  assert.throws(() => resolveOptions({ shards: '0' }, { ...defaults, shards: 6 }), /--shards 0/);
+});

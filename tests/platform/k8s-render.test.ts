@@ -97,8 +97,9 @@ test('serving: probes on /ready, /health and a startup probe; preStop and a grac
   assert.equal(c.readinessProbe.httpGet.path, '/ready');
   assert.equal(c.livenessProbe.httpGet.path, '/health');
   assert.ok(c.startupProbe.httpGet);
-  assert.deepEqual(c.lifecycle.preStop.exec.command, ['sleep', '10']);
-  assert.ok(pod.terminationGracePeriodSeconds >= 10 + 10, 'preStop 10 s + the server drain (drainTimeoutMs 10 s)');
+  // From the serve stage's defaults: drain_delay_ms 5000 (the preStop, then again after SIGTERM), drain_timeout_ms 10000, 5 s flush.
+  assert.deepEqual(c.lifecycle.preStop.exec.command, ['sleep', '5']);
+  assert.equal(pod.terminationGracePeriodSeconds, 5 + 5 + 10 + 5, 'preStop + the server\'s drain delay + its drain timeout + the log flush');
   assert.deepEqual(c.resources, { requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } });
   assert.deepEqual(pod.topologySpreadConstraints.map((t: Plain) => t.topologyKey), ['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
   assert.ok(pod.volumes.some((v: Plain) => v.name === 'tmp' && v.emptyDir) && pod.volumes.some((v: Plain) => v.name === 'work' && v.emptyDir), 'writable paths are emptyDirs');

@@ -36,8 +36,8 @@ interface Backend {
   readonly ended: Set<string>;
 }
 
-function startBackend(): Promise<Backend> {
-  const proc = spawn(process.execPath, [tiny], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startBackend(env: Record<string, string> = {}): Promise<Backend> {
+  const proc = spawn(process.execPath, [tiny], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   children.push(proc);
   const started = new Set<string>();
   const ended = new Set<string>();
@@ -152,6 +152,25 @@ test('1,000 requests at 32 connections, one backend killed mid-load: only POSTs 
   assert.ok(afterKill.every((r) => r.status === 200 && r.backend === String(b.proc.pid)), 'every request sent after the kill is answered, by the survivor');
   const begunOnA = failed.filter((f) => a.started.has(f.id)).length;
   process.stdout.write(`# lb: ${failed.length} failed of ${total} (in flight at the kill: ${inFlightAtKill.size}; of the failed, ${begunOnA} had reached the killed backend's handler, the rest its accept queue); answered by A ${a.ended.size}, by B ${b.ended.size}\n`);
+});
+
+test('a POST answered 503 (a draining replica) is resent to another replica, never to the same one', { skip }, async () => {
+  // Instant 503s: the draining replica has the fewest connections, so least_conn keeps choosing it.
+  const draining = await Promise.all([startBackend({ TINY_STATUS: '503', TINY_DELAY_MS: '0' }), startBackend({ TINY_DELAY_MS: '50' })]);
+  const [a] = draining;
+  const base = await startNginx(draining.map((d) => d.port));
+  const results = await Promise.all(
+    Array.from({ length: 60 }, async (_, i) => {
+      const res = await fetch(`${base}/predict`, { method: 'POST', headers: { 'x-request-id': `d${i}` }, body: 'x' });
+      await res.arrayBuffer();
+      return { id: `d${i}`, status: res.status, backend: res.headers.get('x-backend') };
+    }),
+  );
+  assert.deepEqual(results.filter((r) => r.status !== 200), [], 'every request is answered 200 by a replica that is not draining');
+  assert.ok(a.started.size > 0, 'the draining replica was tried first for some');
+  for (const r of results) assert.notEqual(r.backend, String(a.proc.pid));
+  const healthy = draining.slice(1);
+  assert.ok(results.every((r) => healthy.filter((d) => d.started.has(r.id)).length === 1), 'each POST ran on one healthy replica, once');
 });
 
 test('serve-replicas.sh starts N replicas behind nginx on loopback ports and stops them all', { skip }, async () => {

@@ -3,6 +3,7 @@
  * batch bodies and headers, models, metrics (one registry per app), OpenAPI, JSON errors, the prediction log.
  */
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -128,6 +129,12 @@ test('models, metrics (per-app registry), openapi, JSON 404/405', async (t) => {
 
   const models = await getJson(`${a.url}/models`);
   assert.equal(models.routed_alias, 'champion');
+  // The CPU budget and what it derives; no option set here, so the server runs with the derived settings.
+  assert.equal(models.cpu.cpus, Math.min(os.availableParallelism(), models.cpu.quota === null ? Infinity : Math.max(1, Math.floor(models.cpu.quota))));
+  const { uvThreadpool: _uv, ...derived } = models.cpu.derived;
+  const { uvThreadpool: _uvRunning, ...running } = models.cpu.running;
+  assert.deepEqual(running, derived);
+  assert.match(await (await fetch(`${a.url}/metrics`)).text(), new RegExp(`^server_cpu_budget_cpus ${models.cpu.cpus}$`, 'm'));
   const m = models.models[0];
   assert.equal(m.alias, 'champion');
   assert.equal(m.loaded, true);

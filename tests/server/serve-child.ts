@@ -13,6 +13,8 @@ const srv = await startServer({
   source: staticModelSource('food101', [{ version: 1, dir, modelFile: 'model.onnx', sha256 }], { champion: 1 }),
   pollMs: 0,
   waitForModel: true,
+  // The default (5 s) would only slow the shutdown tests down; they set it to see each phase.
+  drainDelayMs: Number(process.env.DRAIN_DELAY_MS ?? 0),
   predictionLog: {
     push: () => void rows++,
     close: async () => {

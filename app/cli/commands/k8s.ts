@@ -45,11 +45,12 @@ export function addK8sCommand(program: Command, loadConfig: ConfigLoader): void 
     .option('--serve-image <ref>', 'serving image (default: --image with food101-train replaced by food101-serve)')
     .option('--gpu-image <ref>', 'GPU build of the training image; with it, shard pods request resources.gpu nvidia.com/gpu')
     .option('--namespace <ns>', 'namespace (default: the pipeline name)')
-    .option('--shards <n>', 'completions and parallelism of the Indexed training Job', '3')
+    .option('--shards <n>', 'completions and parallelism of the Indexed training Job (default: the train stage\'s with.shards, 3)')
     .option('--set <key=value>', 'override a key of the pipeline file (repeatable)', collect)
     .action(async (file: string, flags: RenderCliFlags) => {
       const config = await loadConfig(file, flags.set);
-      const options = resolveOptions(flags, { name: config.name, version: packageVersion() });
+      const shards = config.stages.find((s) => s.step.name === 'train')?.params.shards;
+      const options = resolveOptions(flags, { name: config.name, version: packageVersion(), shards: typeof shards === 'number' ? shards : undefined });
       const overriddenPaths = overridesFrom(flags.set).map((o) => o.path.join('.'));
       const tree = renderManifests({ config, options, overriddenPaths });
       await writeTree(flags.out, tree);

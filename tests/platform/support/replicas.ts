@@ -66,7 +66,7 @@ export async function startReplica(owned: Owned, pipelineFile: string, storeUrl:
   return { proc, addr, output: () => out };
 }
 
-/** nginx with platform/lb/nginx.conf.template in front of `backends`; returns its base URL and prefix. */
+/** nginx with platform/lb/nginx.conf.template in front of `backends`, kept to the ready ones by follow-ready.sh. */
 export async function startNginx(owned: Owned, backends: readonly string[]): Promise<{ url: string; prefix: string }> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'replicas-lb-'));
   owned.dirs.push(prefix);
@@ -76,6 +76,8 @@ export async function startNginx(owned: Owned, backends: readonly string[]): Pro
   const proc = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'error.log')], { stdio: 'inherit' });
   owned.children.push(proc);
   await waitReady(`http://${listen}/health`, 10_000);
+  // As serve-replicas.sh does: replicas that turn not-ready leave the group (what Kubernetes endpoints do).
+  owned.children.push(spawn('bash', [path.join(repoRoot, 'platform/lb/follow-ready.sh'), prefix, listen, ...backends], { stdio: 'inherit' }));
   return { url: `http://${listen}`, prefix };
 }
 

@@ -8,6 +8,8 @@ import http from 'node:http';
 const at = process.argv.indexOf('--port');
 const port = at > 0 ? Number(process.argv[at + 1]) : 0;
 const delayMs = Number(process.env.TINY_DELAY_MS ?? 10);
+// TINY_STATUS=503 plays a draining replica: it answers every request 503 (and reports "start"/"end" as usual).
+const status = Number(process.env.TINY_STATUS ?? 200);
 const say = (line) => fs.writeSync(1, `${line}\n`);
 
 const server = http.createServer((req, res) => {
@@ -16,7 +18,7 @@ const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json', 'x-backend': String(process.pid) });
+      res.writeHead(status, { 'content-type': 'application/json', 'x-backend': String(process.pid) });
       res.end(JSON.stringify({ id, method: req.method, backend: process.pid }));
       say(`end ${id}`);
     }, delayMs);

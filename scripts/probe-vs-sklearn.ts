@@ -5,7 +5,7 @@
  *
  *   node --import tsx scripts/probe-vs-sklearn.ts [--fold 1] [--weight-decay 1e-3,1e-2] [--lr 1e-3] [--epochs 30]
  *
- * Run the pipeline to `--until features` first. The trainer minimises mean CE + wd * ||W||^2 (bias unpenalised);
+ * Run the pipeline to `--until features` first. PYTHON= picks the interpreter (default /usr/bin/python3). The trainer minimises mean CE + wd * ||W||^2 (bias unpenalised);
  * scikit-learn minimises C * sum CE + ||W||^2 / 2 (intercept unpenalised): the same objective when
  * C = 1 / (2 * n * wd), with n the training rows (every stored view of every training photo).
  */
@@ -37,6 +37,8 @@ const { values } = parseArgs({
   },
 });
 const root = path.resolve(import.meta.dirname, '..');
+// Debian's python3-sklearn lives under the system interpreter; a pyenv shim first on PATH would not see it.
+const PYTHON = process.env.PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const states = new StageStates(path.join(root, 'outputs', '.state'), root);
 const split = states.read('split')?.result as SplitResult | undefined;
 const features = states.read('features')?.result as FeaturesResult | undefined;
@@ -84,7 +86,7 @@ try {
     const acc = (d: Dataset) => evaluate({ logits: predictLogits(tf, model, d.x, d.n), y: d.y.subarray(0, d.n), classes }).accuracy;
     const ours = { val: acc(sets.val!), test: acc(sets.test!) };
     model.dispose();
-    const py = spawnSync('python3', [path.join(root, 'scripts', 'probe_sklearn.py'), tmp, String(C)], { encoding: 'utf8' });
+    const py = spawnSync(PYTHON, [path.join(root, 'scripts', 'probe_sklearn.py'), tmp, String(C)], { encoding: 'utf8' });
     if (py.status !== 0) throw new Error(`probe_sklearn.py failed:\n${py.stderr}`);
     const sk = JSON.parse(py.stdout) as { val: number; test: number; seconds: number; iterations: number };
     rows.push(`| ${wd} | ${C.toPrecision(3)} | ${ours.val.toFixed(4)} | ${sk.val.toFixed(4)} | ${ours.test.toFixed(4)} | ${sk.test.toFixed(4)} | ${seconds.toFixed(1)} | ${sk.seconds.toFixed(1)} (${sk.iterations} it) |`);

@@ -59,20 +59,41 @@ export function calibrationSection(s: Summary, d: number): string {
 export function baselineSection(s: Summary, d: number): string {
   const b = s.baseline;
   if (!b) return '## Baseline\n\nNone configured (`aggregate.baseline`).';
-  const bcv = cvOf(s, b), wcv = cvOf(s, s.winner);
-  const isWinner = b.architecture === s.winner.architecture;
+  const w = s.winner;
+  const row = (name: string, p: { architecture: string; combination: string }, test: { accuracy: number; macro_f1: number }) => {
+    const cv = cvOf(s, p);
+    return [name, cv ? plusMinus(cv.accuracy, d) : 'n/a', cv ? plusMinus(cv.macro_f1, d) : 'n/a', fixed(test.accuracy, d), fixed(test.macro_f1, d)];
+  };
+  const header = ['', 'CV accuracy', 'CV macro F1', 'Test accuracy', 'Test macro F1'];
+  const align: ('l' | 'r')[] = ['l', 'r', 'r', 'r', 'r'];
+  if (b.architecture !== w.architecture) {
+    return [
+      `## Margin over the baseline (${cell(b.architecture)})`,
+      '',
+      `Winner ${cell(w.architecture)} / ${cell(w.combination)} against ${cell(b.architecture)} / ${cell(b.combination)} (test: run ${code(b.runId)}).`,
+      '',
+      table(header, [
+        row(`${cell(w.architecture)} (winner)`, w, w.test),
+        row(cell(b.architecture), b, b.test),
+        ['margin', signed(b.margin.cv_accuracy, d), signed(b.margin.cv_macro_f1, d), signed(b.margin.test_accuracy, d), signed(b.margin.test_macro_f1, d)],
+      ], align),
+    ].join('\n');
+  }
+  // The baseline won: show by how much it beat each other architecture's pick (their best fold on test).
+  const others = s.evaluations.filter((e) => e.architecture !== b.architecture);
   return [
     `## Margin over the baseline (${cell(b.architecture)})`,
     '',
-    isWinner
-      ? `The baseline ${cell(b.architecture)} / ${cell(b.combination)} is the winner: no other architecture beat it on CV.`
-      : `Winner ${cell(s.winner.architecture)} / ${cell(s.winner.combination)} against ${cell(b.architecture)} / ${cell(b.combination)} ` +
-        `(test: run ${code(b.runId)}).`,
+    `The baseline ${cell(b.architecture)} / ${cell(b.combination)} is the winner: no other architecture beat it on CV. ` +
+      'Below, each other architecture\'s pick (test: its best fold) and the baseline\'s lead over it.',
     '',
-    table(['', 'CV accuracy', 'CV macro F1', 'Test accuracy', 'Test macro F1'], [
-      [cell(s.winner.architecture), wcv ? plusMinus(wcv.accuracy, d) : 'n/a', wcv ? plusMinus(wcv.macro_f1, d) : 'n/a', fixed(s.winner.test.accuracy, d), fixed(s.winner.test.macro_f1, d)],
-      [cell(b.architecture), bcv ? plusMinus(bcv.accuracy, d) : 'n/a', bcv ? plusMinus(bcv.macro_f1, d) : 'n/a', fixed(b.test.accuracy, d), fixed(b.test.macro_f1, d)],
-      ['margin', signed(b.margin.cv_accuracy, d), signed(b.margin.cv_macro_f1, d), signed(b.margin.test_accuracy, d), signed(b.margin.test_macro_f1, d)],
-    ], ['l', 'r', 'r', 'r', 'r']),
+    table(header, [
+      row(`${cell(b.architecture)} (winner)`, w, w.test),
+      ...others.flatMap((e) => [
+        row(cell(e.architecture), e, e.test),
+        [`lead over ${cell(e.architecture)}`, signed(w.cv.accuracy - e.cv.accuracy, d), signed(w.cv.macro_f1 - e.cv.macro_f1, d),
+          signed(w.test.accuracy - e.test.accuracy, d), signed(w.test.macro_f1 - e.test.macro_f1, d)],
+      ]),
+    ], align),
   ].join('\n');
 }

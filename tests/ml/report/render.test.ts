@@ -122,6 +122,11 @@ test('a CV choice says the test split did not choose; a baseline win and calibra
   md = renderReport(s);
   assert.match(md, /The pick did not beat the baseline linear on `cv.accuracy` \(0.6000 vs 0.6000, ties go to the baseline\): \*\*the baseline wins\*\*/);
   assert.match(md, /## Calibration\n\nOff \(`aggregate.calibrate: false`\)/);
+  // the baseline as the winner: its lead over the other architecture's pick (mlp: cv 0.85, test 0.5)
+  s.winner = { ...s.winner, architecture: 'linear', cv: s.baseline!.cv, test: s.baseline!.test };
+  md = renderReport(s);
+  assert.match(md, /The baseline linear \/ c1 is the winner: no other architecture beat it on CV\./);
+  assert.ok(md.split('\n').includes('| lead over mlp | -0.2500 | -0.2500 | 0.0000 | -0.1667 |'), md);
 });
 
 test('the summary is clean JSON and metric names address winner.test', () => {

@@ -3,7 +3,7 @@
  * pipeline run in this checkout), the same L2 strength, both scored on the same validation fold and test split.
  * Not a test: the numbers go to BENCHMARKS.md.
  *
- *   node --import tsx scripts/probe-vs-sklearn.ts [--fold 1] [--weight-decay 1e-3,1e-2] [--lr 1e-3] [--epochs 30]
+ *   node --import tsx scripts/probe-vs-sklearn.ts [--fold 1] [--weight-decay 1e-3,1e-2] [--lr 1e-3] [--lr-schedule cosine] [--epochs 30]
  *
  * Run the pipeline to `--until features` first. PYTHON= picks the interpreter (default /usr/bin/python3). The trainer minimises mean CE + wd * ||W||^2 (bias unpenalised);
  * scikit-learn minimises C * sum CE + ||W||^2 / 2 (intercept unpenalised): the same objective when
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     fold: { type: 'string', default: '1' },
     'weight-decay': { type: 'string', default: '3e-4,1e-3,3e-3,1e-2' },
     lr: { type: 'string', default: '1e-3' },
+    'lr-schedule': { type: 'string', default: 'cosine' },
     epochs: { type: 'string', default: '30' },
     'batch-size': { type: 'string', default: '128' },
     store: { type: 'string', default: 'sqlite:experiments/mlops.db' },
@@ -79,7 +80,7 @@ try {
     const t0 = performance.now();
     const result = await trainRun({
       family: 'head', spec: { family: 'head', layers: [] }, backend: 'auto', numClasses: classes.length, train: sets.train!, inputDim: dim,
-      hyper: { lr: Number(values.lr), epochs: Number(values.epochs), batch_size: Number(values['batch-size']), weight_decay: wd },
+      hyper: { lr: Number(values.lr), epochs: Number(values.epochs), batch_size: Number(values['batch-size']), weight_decay: wd, lr_schedule: values['lr-schedule'] as 'constant' | 'cosine' },
     }, () => {});
     const seconds = (performance.now() - t0) / 1000;
     const model = await modelFromArtifacts(tf, result.artifacts);
@@ -93,7 +94,7 @@ try {
     console.error(rows.at(-1));
   }
   console.log(`fold ${fold}: ${n} training rows (${features.views.join('+')} views), ${sets.val!.n} validation and ${sets.test!.n} test photos (${features.tta.join('+')} mean), ${dim} features`);
-  console.log(`ours: adam lr ${values.lr}, ${values.epochs} epochs, batch ${values['batch-size']}; scikit-learn: LogisticRegression(lbfgs, multinomial, max_iter 5000)`);
+  console.log(`ours: adam lr ${values.lr} (${values['lr-schedule']}), ${values.epochs} epochs, batch ${values['batch-size']}; scikit-learn: LogisticRegression(lbfgs, multinomial, max_iter 5000)`);
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('| weight_decay | C = 1/(2 n wd) | ours val acc | sklearn val acc | ours test acc | sklearn test acc | ours (s) | sklearn (s) |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

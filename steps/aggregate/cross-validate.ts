@@ -6,10 +6,10 @@
 import type { Tf } from '../../ml/backends/select-backend.ts';
 import { cvMetrics, type CvMetrics, type FoldPredictions } from '../../ml/selection/cv-metrics.ts';
 import type { Candidate } from '../../ml/selection/types.ts';
-import { loadTrained, predictLogits } from '../../ml/training/model-io.ts';
 import type { ArchitectureEntry } from '../sections/architectures.ts';
 import type { TrainingData } from '../train/datasets.ts';
 import type { TrainedRun } from '../train/train-result.ts';
+import { predictManifest } from './evaluate-model.ts';
 
 export type CandidateCv = { metrics: CvMetrics; folds: FoldPredictions[] };
 
@@ -17,13 +17,7 @@ export type CandidateCv = { metrics: CvMetrics; folds: FoldPredictions[] };
 export const candidateKey = (c: { architecture: string; combination: string }): string => `${c.architecture}_${c.combination}`;
 
 async function foldPredictions(tf: Tf, run: TrainedRun, entry: ArchitectureEntry, data: TrainingData): Promise<FoldPredictions> {
-  const val = await data.inputs(entry, `folds/fold${run.fold}/val.csv`, false);
-  const { model } = await loadTrained(run.modelDir, tf);
-  try {
-    return { fold: run.fold, logits: predictLogits(tf, model, val.x, val.n), y: Int32Array.from(val.y.subarray(0, val.n)) };
-  } finally {
-    model.dispose();
-  }
+  return { fold: run.fold, ...(await predictManifest(tf, run.modelDir, entry, data, `folds/fold${run.fold}/val.csv`)) };
 }
 
 /** CV metrics and out-of-fold predictions of every candidate, keyed by {@link candidateKey}. */

@@ -2,7 +2,8 @@
  * The human report (`outputs/report.md`): what was compared, what was dropped and why, what each architecture's
  * pick scored on the test split, and which model won by which metric. Pure: the caller writes the string.
  */
-import type { Candidate, Selection } from '../selection/types.ts';
+import type { Candidate, MeanStd } from '../selection/types.ts';
+import { baselineSection, calibrationSection, choiceLines, cvVersusTest } from './quality-sections.ts';
 import { cell, code, fixed, formatParams, image, plusMinus, table } from './markdown.ts';
 import type { Summary } from './summary.ts';
 
@@ -21,7 +22,9 @@ export function renderReport(summary: Summary, opts: ReportOptions = {}): string
   const sections = [
     header(summary, opts.title),
     winnerSection(summary, d),
-    selectionSection(summary.selection, d),
+    baselineSection(summary, d),
+    calibrationSection(summary, d),
+    selectionSection(summary, d),
     picksSection(summary, d),
     perClassSection(summary, d),
     plotsSection(summary, opts.reportDir),
@@ -46,29 +49,21 @@ function winnerSection(s: Summary, d: number): string {
   const refit = w.refit
     ? `Refit on the whole training split: **yes** (run ${code(w.runId)}, configuration from fold run ${code(w.sourceRunId)}).`
     : `Refit on the whole training split: **no** (the best fold's model, run ${code(w.sourceRunId)}).`;
-  const t = w.test;
   return [
     '## Winner',
     '',
     `**Winner: ${cell(w.architecture)} / ${cell(w.combination)}** (${cell(formatParams(w.params))}) ` +
       `by ${code(w.selectedBy.metric)} = ${fixed(w.selectedBy.value, d)} (${direction}).`,
     '',
+    ...choiceLines(s, d).flatMap((l) => [l, '']),
     refit,
     '',
-    table(['Test metric', 'Value'], [
-      ['accuracy', fixed(t.accuracy, d)],
-      ['top-5 accuracy', fixed(t.top5_accuracy, d)],
-      ['macro precision', fixed(t.macro_precision, d)],
-      ['macro recall', fixed(t.macro_recall, d)],
-      ['macro F1', fixed(t.macro_f1, d)],
-      ['ROC AUC (macro, one-vs-rest)', fixed(t.roc_auc_macro, d)],
-      ['log loss', fixed(t.log_loss, d)],
-      ['test images', String(t.n)],
-    ], ['l', 'r']),
+    cvVersusTest(s, d),
   ].join('\n');
 }
 
-function selectionSection(sel: Selection, d: number): string {
+function selectionSection(s: Summary, d: number): string {
+  const sel = s.selection;
   const { maxLossGap, weights } = sel.options;
   const filter = maxLossGap === null ? 'off' : `runs with |train_loss − val_loss| > ${maxLossGap} are dropped`;
   const lines = [
@@ -81,9 +76,9 @@ function selectionSection(sel: Selection, d: number): string {
     '### Candidates',
     '',
     table(
-      ['Rank', 'Architecture', 'Combination', 'Params', 'val_acc (mean ± std)', 'val_loss (mean ± std)', 'Score', 'Folds kept'],
-      sel.candidates.map((c) => candidateRow(c, d)),
-      ['r', 'l', 'l', 'l', 'r', 'r', 'r', 'l'],
+      ['Rank', 'Architecture', 'Combination', 'Params', 'val_acc (mean ± std)', 'val macro-F1 (mean ± std)', 'val_loss (mean ± std)', 'Score', 'Folds kept'],
+      sel.candidates.map((c) => candidateRow(c, s.crossValidation[`${c.architecture}_${c.combination}`]?.macro_f1, d)),
+      ['r', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'l'],
     ),
     '',
     '### Dropped runs',
@@ -97,26 +92,26 @@ function selectionSection(sel: Selection, d: number): string {
   return lines.join('\n');
 }
 
-function candidateRow(c: Candidate, d: number): string[] {
+function candidateRow(c: Candidate, macroF1: MeanStd | undefined, d: number): string[] {
   const arch = c.gapFilterRelaxed ? `${cell(c.architecture)} (gap filter relaxed)` : cell(c.architecture);
   return [String(c.rank), arch, cell(c.combination), cell(formatParams(c.params)), plusMinus(c.val_acc, d),
-    plusMinus(c.val_loss, d), fixed(c.score, d), `${c.folds.length} (${c.folds.join(', ')})`];
+    macroF1 ? plusMinus(macroF1, d) : 'n/a', plusMinus(c.val_loss, d), fixed(c.score, d), `${c.folds.length} (${c.folds.join(', ')})`];
 }
 
 function picksSection(s: Summary, d: number): string {
   const rows = s.selection.perArchitecture.map((p) => {
     const e = s.evaluations.find((x) => x.architecture === p.architecture);
     const mark = p.architecture === s.winner.architecture ? ' **(winner)**' : '';
-    return [`${cell(p.architecture)}${mark}`, cell(p.combination), fixed(p.score, d), code(p.bestRun.name),
+    return [`${cell(p.architecture)}${mark}`, cell(p.combination), fixed(p.score, d), fixed(e?.cv.accuracy, d), code(p.bestRun.name),
       String(p.bestRun.fold), fixed(p.bestRun.final.val_acc, d), fixed(p.bestRun.final.val_loss, d),
       fixed(e?.test.accuracy, d), fixed(e?.test.macro_f1, d), fixed(e?.test.roc_auc_macro, d), fixed(e?.test.log_loss, d)];
   });
   return [
     '## Best configuration per architecture (test split)',
     '',
-    table(['Architecture', 'Combination', 'Score', 'Best run', 'Fold', 'val_acc', 'val_loss', 'Test accuracy',
+    table(['Architecture', 'Combination', 'Score', 'CV accuracy', 'Best run', 'Fold', 'val_acc', 'val_loss', 'Test accuracy',
       'Test macro-F1', 'Test ROC AUC (macro)', 'Test log loss'], rows,
-    ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+    ['l', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
   ].join('\n');
 }
 

@@ -3,6 +3,9 @@
  * renders. Plain JSON throughout (no NaN, no typed arrays); absent values are `null`.
  */
 import type { PerClassMetrics, TestMetrics } from '../metrics/classification.ts';
+import type { ProportionInterval } from '../monitoring/wilson.ts';
+import type { BaselineVerdict } from '../selection/baseline-rule.ts';
+import type { CvMeans, CvMetrics } from '../selection/cv-metrics.ts';
 import type { Selection } from '../selection/types.ts';
 
 export type { PerClassMetrics, TestMetrics } from '../metrics/classification.ts';
@@ -13,6 +16,8 @@ export type ArchitectureEvaluation = {
   combination: string;
   /** The run whose model was evaluated. */
   runId: string;
+  /** Fold means of the combination's validation metrics (`cv.<key>`); with std in `Summary.crossValidation`. */
+  cv: CvMeans;
   test: TestMetrics;
   per_class: PerClassMetrics[];
   /** Rows = true class, columns = predicted, in the order of `Summary.classes`. */
@@ -30,10 +35,20 @@ export type Winner = {
   sourceRunId: string;
   /** True when the winning configuration was retrained on the whole training split (all folds) before testing. */
   refit: boolean;
-  /** How it won: the metric name (`test.macro_f1`), its direction and the value that decided. */
-  selectedBy: { metric: string; higherIsBetter: boolean; value: number };
+  /**
+   * How it won: the metric name (`cv.accuracy`), its direction and the value that decided. `onTest` is true when
+   * the metric is a test metric, i.e. the test split chose the winner and its test score is optimistic.
+   * `baselineRule` is set when the pick did not beat the baseline on CV and the baseline won instead.
+   */
+  selectedBy: { metric: string; higherIsBetter: boolean; value: number; onTest: boolean; baselineRule: boolean };
+  /** Fold means of the winning configuration's validation metrics; `cv.<key>` metric names address these. */
+  cv: CvMeans;
   /** Test metrics of the model in `runId`; `test.<key>` metric names address these keys. */
   test: TestMetrics;
+  /** 95% Wilson score interval of the test accuracy: how far a score on this many photos can move by luck. */
+  testAccuracyInterval: ProportionInterval;
+  /** Temperature scaling fitted on the out-of-fold validation logits; `null` when calibration is off. */
+  calibration: Calibration | null;
   per_class: PerClassMetrics[];
   confusion: number[][];
 };
@@ -46,6 +61,30 @@ export type Plots = {
   confusion: { architecture: string; runId: string; path: string }[];
 };
 
+/** Temperature scaling of the winner and its effect on the test split (the exported model divides by T). */
+export type Calibration = {
+  temperature: number;
+  /** Out-of-fold validation rows T was fitted on. */
+  fittedOn: number;
+  bins: number;
+  /** On test, before (T = 1) and after scaling. */
+  ece: { before: number; after: number };
+  nll: { before: number; after: number };
+};
+
+/** The linear-probe baseline and the winner's margin over it (winner - baseline; > 0: the winner is better). */
+export type BaselineComparison = {
+  architecture: string;
+  combination: string;
+  /** The model whose test score is shown: the baseline's refit when the winner was refit, else its best fold. */
+  runId: string;
+  cv: CvMeans;
+  test: TestMetrics;
+  margin: { cv_accuracy: number; cv_macro_f1: number; test_accuracy: number; test_macro_f1: number };
+  /** How the rule compared the pick with the baseline. */
+  verdict: BaselineVerdict;
+};
+
 export type Summary = {
   /** Experiment name, derived from the dataset version (e.g. `food101-mini_13c_tr75_te25_<hash8>`). */
   experiment: string;
@@ -55,9 +94,13 @@ export type Summary = {
   /** Class names in label-index order. */
   classes: string[];
   selection: Selection;
+  /** CV metrics of every candidate, keyed `<architecture>_<combination>`. */
+  crossValidation: Record<string, CvMetrics>;
   /** One per architecture pick, in `selection.perArchitecture` order. */
   evaluations: ArchitectureEvaluation[];
   winner: Winner;
+  /** `null` when no baseline is configured (aggregate.baseline). */
+  baseline: BaselineComparison | null;
   plots: Plots;
 };
 

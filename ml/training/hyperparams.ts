@@ -9,6 +9,12 @@ export const hyperparamsSchema = Type.Object(
     optimizer: Type.Optional(
       StringEnum(['adam', 'sgd', 'momentum'], { default: 'adam', description: 'adam, plain sgd, or sgd with momentum 0.9 (default adam).' }),
     ),
+    lr_schedule: Type.Optional(
+      StringEnum(['constant', 'cosine'], {
+        default: 'constant',
+        description: 'constant lr, or cosine decay from lr to 0 over the epochs (lets a stochastic optimizer settle at the optimum of a convex head such as the linear probe). Default constant.',
+      }),
+    ),
     weight_decay: Type.Optional(
       Type.Number({ minimum: 0, default: 0, description: 'L2 penalty on kernels: adds weight_decay * sum(w^2) to the training objective (Keras l2); reported losses exclude it. Default 0.' }),
     ),
@@ -35,10 +41,20 @@ export interface ResolvedHyperparams {
   readonly epochs: number;
   readonly batchSize: number;
   readonly optimizer: 'adam' | 'sgd' | 'momentum';
+  readonly lrSchedule: 'constant' | 'cosine';
   readonly weightDecay: number;
   readonly labelSmoothing: number;
   readonly earlyStopping?: { readonly patience: number; readonly minDelta: number };
   readonly seed: number;
+}
+
+/**
+ * The learning rate of epoch `epoch` (1-based): constant, or cosine-decayed from lr (epoch 1) towards 0 (the last
+ * epoch runs at lr * (1 - cos(pi / epochs)) / 2, never exactly 0, so every epoch still moves the weights).
+ */
+export function learningRateAt(hp: Pick<ResolvedHyperparams, 'lr' | 'lrSchedule' | 'epochs'>, epoch: number): number {
+  if (hp.lrSchedule === 'constant') return hp.lr;
+  return (hp.lr * (1 + Math.cos((Math.PI * (epoch - 1)) / hp.epochs))) / 2;
 }
 
 /** Applies the defaults. */
@@ -48,6 +64,7 @@ export function resolveHyperparams(h: Hyperparams): ResolvedHyperparams {
     epochs: h.epochs,
     batchSize: h.batch_size,
     optimizer: (h.optimizer ?? 'adam') as ResolvedHyperparams['optimizer'],
+    lrSchedule: (h.lr_schedule ?? 'constant') as ResolvedHyperparams['lrSchedule'],
     weightDecay: h.weight_decay ?? 0,
     labelSmoothing: h.label_smoothing ?? 0,
     earlyStopping: h.early_stopping ? { patience: h.early_stopping.patience, minDelta: h.early_stopping.min_delta ?? 0 } : undefined,

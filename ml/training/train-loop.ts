@@ -66,6 +66,8 @@ export interface Trainer {
   /** One pass over `data` in the order `order` (a permutation of 0..n-1); `rand` draws dropout masks. */
   trainEpoch(data: Batches, order: Int32Array, rand: () => number): EpochTotals;
   evaluate(data: Batches): EpochTotals;
+  /** Sets the optimizer's learning rate for the following steps (schedules). */
+  setLearningRate(lr: number): void;
   /** Copies of the current weights (kept until `restore` or `dispose`). */
   snapshot(): void;
   restore(): void;
@@ -127,6 +129,13 @@ export function createTrainer(tf: Tf, model: tfjs.LayersModel, hp: ResolvedHyper
         return tf.addN(parts).dataSync();
       });
       return { loss: totals[0]! / data.n, acc: totals[1]! / data.n };
+    },
+
+    setLearningRate(lr) {
+      // SGD and momentum cache -lr in a tensor (setLearningRate refreshes it); Adam reads the field at every step.
+      const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+      if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+      else o.learningRate = lr;
     },
 
     snapshot() {

@@ -7,7 +7,7 @@ import { selectBackend } from '../backends/select-backend.ts';
 import { getFamily, type Family } from '../families/index.ts';
 import { mulberry32, seedFrom } from '../random.ts';
 import { modelArtifacts } from './artifacts.ts';
-import { resolveHyperparams } from './hyperparams.ts';
+import { learningRateAt, resolveHyperparams } from './hyperparams.ts';
 import { createTrainer, hostBatches } from './train-loop.ts';
 import type { Dataset, EpochMetrics, TrainJob, TrainResult } from './types.ts';
 
@@ -88,6 +88,7 @@ export async function trainRun(job: TrainJob, onEpoch: (e: EpochMetrics) => void
     for (let epoch = 1; epoch <= hp.epochs; epoch++) {
       signal?.throwIfAborted();
       const e0 = performance.now();
+      if (hp.lrSchedule !== 'constant') trainer.setLearningRate(learningRateAt(hp, epoch));
       const tr = trainer.trainEpoch(train, permutation(train.n, shuffleRand), dropoutRand);
       const va = val ? trainer.evaluate(val) : undefined;
       const metrics: EpochMetrics = {

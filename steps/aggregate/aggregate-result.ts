@@ -1,3 +1,4 @@
+import type { CvMeans } from '../../ml/selection/cv-metrics.ts';
 import type { TestMetrics } from '../../ml/metrics/classification.ts';
 import type { ArchitectureEntry } from '../sections/architectures.ts';
 
@@ -18,5 +19,9 @@ export interface AggregateResult {
     readonly modelDir: string;
     readonly refit: boolean;
     readonly test: TestMetrics;
+    /** Fold means of the configuration's validation metrics. */
+    readonly cv: CvMeans;
+    /** Divides the logits in the exported model (1: no calibration). */
+    readonly temperature: number;
   };
 }

@@ -5,7 +5,8 @@ import { selectBackend } from '../../ml/backends/select-backend.ts';
 import { testMetrics, type ClassificationReport, type TestMetrics } from '../../ml/metrics/classification.ts';
 import { renderReport } from '../../ml/report/index.ts';
 import type { Summary } from '../../ml/report/summary.ts';
-import { pickWinner, select } from '../../ml/selection/select.ts';
+import { wilsonInterval } from '../../ml/monitoring/wilson.ts';
+import { select } from '../../ml/selection/select.ts';
 import type { StepContext } from '../../runner/context.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../lib/fs-atomic.ts';
 import { sha256 } from '../../lib/hash.ts';
@@ -15,15 +16,18 @@ import type { GridResult } from '../grid/grid-result.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { TrainingData } from '../train/datasets.ts';
 import { modelContentHash } from '../train/model-content.ts';
-import { runData, runRequest } from '../train/run-request.ts';
-import { reuseFinished, trainTracked } from '../train/track-run.ts';
-import { TrainProgress } from '../train/train-progress.ts';
+import { runRequest } from '../train/run-request.ts';
+import { reuseFinished } from '../train/track-run.ts';
 import type { TrainedRun, TrainResult } from '../train/train-result.ts';
 import type { AggregateResult } from './aggregate-result.ts';
-import { evaluateOnTest } from './evaluate-model.ts';
+import { compareWithBaseline } from './baseline.ts';
+import { calibrate } from './calibrate.ts';
+import { chooseWinner } from './choose.ts';
+import { candidateKey, crossValidate, outOfFold } from './cross-validate.ts';
+import { evaluateOnTest, type TestEvaluation } from './evaluate-model.ts';
 import type { AggregateParams } from './index.ts';
 import { writePlots } from './plots.ts';
-import { refitRun } from './refit.ts';
+import { trainRefit } from './refit.ts';
 
 async function finishedRuns(ctx: StepContext, grid: GridResult, base: Omit<Parameters<typeof runRequest>[1], 'run'>): Promise<TrainedRun[]> {
   const runs: TrainedRun[] = [];
@@ -61,7 +65,10 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
   const parentRunId = await tracking.startRun({
     experimentId: trained.experimentId,
     name: `selection_${split.datasetVersion.slice(-8)}`,
-    params: { max_loss_gap: String(params.max_loss_gap), winner_by: params.winner_by, refit: params.refit, score_weights: JSON.stringify(params.score_weights) },
+    params: {
+      max_loss_gap: String(params.max_loss_gap), winner_by: params.winner_by, refit: params.refit, score_weights: JSON.stringify(params.score_weights),
+      baseline: String(params.baseline), calibrate: params.calibrate,
+    },
     tags: { kind: 'selection', dataset_version: split.datasetVersion },
   });
   try {
@@ -77,39 +84,46 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
     const { tf } = await selectBackend('auto', { convTraining: false });
     const data = new TrainingData(split, features, ctx.stores);
     const byId = new Map(runs.map((r) => [r.runId, r]));
+    const cv = await crossValidate(tf, selection.candidates, byId, grid.architectures, data);
+    const tested = new Map<string, Promise<TestEvaluation>>();
+    const testOf = (run: TrainedRun): Promise<TestEvaluation> => {
+      if (!tested.has(run.modelDir)) tested.set(run.modelDir, evaluateOnTest(tf, run.modelDir, grid.architectures[run.architecture], data));
+      return tested.get(run.modelDir)!;
+    };
+    const choice = await chooseWinner(selection.perArchitecture, cv, params.winner_by, params.baseline, (p) => testOf(byId.get(p.bestRun.runId)!));
+    const chosen = choice.winner;
+    ctx.log.info(`chosen by ${choice.selectedBy.metric}${choice.selectedBy.onTest ? ' (on the test split)' : ''}: ${chosen.architecture} ${chosen.combination}`);
+    // The test split, for the report only: each architecture's pick (its best fold), once the choice is made.
     const evaluations: (Summary['evaluations'][number] & { report: ClassificationReport })[] = [];
-    for (const pick of selection.perArchitecture) {
-      const run = byId.get(pick.bestRun.runId)!;
-      const report = await evaluateOnTest(tf, run.modelDir, grid.architectures[pick.architecture], data);
-      evaluations.push({ architecture: pick.architecture, combination: pick.combination, runId: run.runId, test: testMetrics(report), per_class: report.per_class, confusion: report.confusion, report });
-      ctx.log.info(`${run.name} on test: accuracy ${report.accuracy.toFixed(4)}, macro-F1 ${report.macro_f1.toFixed(4)}`);
+    for (const p of choice.picks) {
+      const run = byId.get(p.runId)!;
+      const { report } = await testOf(run);
+      evaluations.push({ architecture: p.architecture, combination: p.combination, runId: run.runId, cv: p.cv, test: testMetrics(report), per_class: report.per_class, confusion: report.confusion, report });
+      ctx.log.info(`${run.name}: cv accuracy ${p.cv.accuracy.toFixed(4)}, test accuracy ${report.accuracy.toFixed(4)}, macro-F1 ${report.macro_f1.toFixed(4)}`);
     }
-    const pick = pickWinner(evaluations, params.winner_by);
-    const chosen = pick.winner;
-    const candidate = selection.candidates.find((c) => c.architecture === chosen.architecture && c.combination === chosen.combination)!;
-    let exported: TrainedRun = byId.get(chosen.runId)!;
-    let report = chosen.report;
-    if (params.refit) {
-      const run = refitRun({ architecture: chosen.architecture, combination: chosen.combination, params: candidate.params }, candidate.runIds.map((id) => byId.get(id)!));
-      const request = { ...runRequest(ctx, { ...base, run }), parentRunId };
-      const reused = await reuseFinished(ctx, request);
-      if (!reused) ctx.log.info(`refitting ${chosen.architecture} ${chosen.combination} on the whole training split (${run.params.epochs} epochs)`);
-      if (reused) exported = reused;
-      else {
-        const epochs = Number(run.params.epochs) || 1;
-        const progress = new TrainProgress(ctx, 1, [{ name: run.name, epochs }]);
-        const hooks = progress.hooks(run.name, epochs);
-        exported = await trainTracked(ctx, { ...request, ...(await runData(data, request.entry, 0)) }, hooks);
-        hooks.finished();
-        progress.done();
-      }
-      report = await evaluateOnTest(tf, exported.modelDir, grid.architectures[chosen.architecture], data);
-      ctx.log.info(`${exported.name} on test: accuracy ${report.accuracy.toFixed(4)}, macro-F1 ${report.macro_f1.toFixed(4)}`);
-    }
+    const candidateOf = (p: { architecture: string; combination: string }) =>
+      selection.candidates.find((c) => c.architecture === p.architecture && c.combination === p.combination)!;
+    // The model that goes on to export (the refit when asked), and the baseline's counterpart, on test.
+    const finalModel = async (p: { architecture: string; combination: string; runId: string }): Promise<TrainedRun> => {
+      if (!params.refit) return byId.get(p.runId)!;
+      const c = candidateOf(p);
+      return trainRefit(ctx, base, data, parentRunId, c, c.runIds.map((id) => byId.get(id)!));
+    };
+    const exported = await finalModel(chosen);
+    const final = await testOf(exported);
+    const report = final.report;
+    if (params.refit) ctx.log.info(`${exported.name} on test: accuracy ${report.accuracy.toFixed(4)}, macro-F1 ${report.macro_f1.toFixed(4)}`);
     const winnerTest: TestMetrics = testMetrics(report);
+    const baselinePick = choice.picks.find((p) => p.architecture === params.baseline);
+    const baselineRun = baselinePick ? (baselinePick === chosen ? exported : await finalModel(baselinePick)) : undefined;
+    const calibration = params.calibrate ? calibrate(outOfFold(cv.get(candidateKey(chosen))!), final, split.classes.length) : null;
+    if (calibration) {
+      ctx.log.info(`temperature ${calibration.temperature.toFixed(3)} (fitted on ${calibration.fittedOn} out-of-fold rows): ` +
+        `test ECE ${calibration.ece.before.toFixed(4)} -> ${calibration.ece.after.toFixed(4)}`);
+    }
     const plots = await writePlots(
       ctx.paths.outputs,
-      [...runs, ...(exported.fold === 0 ? [exported] : [])],
+      [...runs, ...[exported, baselineRun].filter((r): r is TrainedRun => r !== undefined && r.fold === 0)],
       [...evaluations.map((e) => ({ architecture: e.architecture, runId: e.runId, name: byId.get(e.runId)!.name, matrix: e.confusion })),
         ...(params.refit ? [{ architecture: chosen.architecture, runId: exported.runId, name: exported.name, matrix: report.confusion }] : [])],
       split.classes,
@@ -120,6 +134,7 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
       createdAt: new Date().toISOString(),
       classes: [...split.classes],
       selection,
+      crossValidation: Object.fromEntries([...cv].map(([k, v]) => [k, v.metrics])),
       evaluations: evaluations.map(({ report: _r, ...e }) => e),
       winner: {
         architecture: chosen.architecture,
@@ -128,11 +143,17 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
         runId: exported.runId,
         sourceRunId: chosen.runId,
         refit: params.refit,
-        selectedBy: { metric: params.winner_by, higherIsBetter: pick.higherIsBetter, value: pick.value },
+        selectedBy: choice.selectedBy,
+        cv: chosen.cv,
         test: winnerTest,
+        testAccuracyInterval: wilsonInterval(Math.round(winnerTest.accuracy * winnerTest.n), winnerTest.n),
+        calibration,
         per_class: report.per_class,
         confusion: report.confusion,
       },
+      baseline: baselinePick && baselineRun && choice.verdict
+        ? compareWithBaseline(baselinePick, baselineRun.runId, testMetrics((await testOf(baselineRun)).report), chosen.cv, winnerTest, choice.verdict)
+        : null,
       plots,
     };
     const summaryFile = path.join(ctx.paths.outputs, 'metrics', 'summary.json');
@@ -144,11 +165,17 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
       await tracking.logArtifact(parentRunId, { path: file, sha256: sha256(bytes), size: bytes.length });
     }
     await tracking.endRun(parentRunId, 'finished', {
-      metrics: Object.entries(winnerTest).flatMap(([k, v]) => (typeof v === 'number' ? [{ key: `winner.test.${k}`, value: v, step: 0 }] : [])),
+      metrics: [
+        ...Object.entries(winnerTest).flatMap(([k, v]) => (typeof v === 'number' ? [{ key: `winner.test.${k}`, value: v, step: 0 }] : [])),
+        ...Object.entries(chosen.cv).map(([k, v]) => ({ key: `winner.cv.${k}`, value: v, step: 0 })),
+        ...(calibration ? [{ key: 'winner.temperature', value: calibration.temperature, step: 0 },
+          { key: 'winner.test.ece_before', value: calibration.ece.before, step: 0 }, { key: 'winner.test.ece_after', value: calibration.ece.after, step: 0 }] : []),
+      ],
       tags: { winner_architecture: chosen.architecture, winner_combination: chosen.combination, winner_run_id: exported.runId },
     });
     ctx.log.success(
-      `winner by ${params.winner_by}: ${chosen.architecture} ${chosen.combination}${params.refit ? ' (refit)' : ''}: test accuracy ${winnerTest.accuracy.toFixed(4)}, macro-F1 ${winnerTest.macro_f1.toFixed(4)}`,
+      `winner by ${choice.selectedBy.metric}: ${chosen.architecture} ${chosen.combination}${params.refit ? ' (refit)' : ''}: cv accuracy ${chosen.cv.accuracy.toFixed(4)}, ` +
+        `test accuracy ${winnerTest.accuracy.toFixed(4)}, macro-F1 ${winnerTest.macro_f1.toFixed(4)}`,
     );
     const result: AggregateResult = {
       experiment: split.experiment,
@@ -164,6 +191,8 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
         modelDir: exported.modelDir,
         refit: params.refit,
         test: winnerTest,
+        cv: chosen.cv,
+        temperature: calibration?.temperature ?? 1,
       },
     };
     // Content: the winner and its weights; not the selection run's id, the report's time stamp or paths.

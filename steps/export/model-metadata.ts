@@ -13,6 +13,8 @@ export interface ModelMetadataInput {
   readonly family: string;
   /** Feature families with flip in the exported graph. */
   readonly testTimeFlip: boolean;
+  /** The calibration temperature folded into the final layer (1: none). */
+  readonly temperature: number;
 }
 
 export function modelMetadata(m: ModelMetadataInput): Record<string, string> {
@@ -23,5 +25,6 @@ export function modelMetadata(m: ModelMetadataInput): Record<string, string> {
     architecture: m.architecture,
     family: m.family,
     test_time_augmentation: m.testTimeFlip ? 'flip' : 'none',
+    calibration_temperature: String(m.temperature),
   };
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { selectBackend } from '../../ml/backends/select-backend.ts';
+import { foldTemperature } from '../../ml/calibration/fold-temperature.ts';
 import { getFamily } from '../../ml/families/index.ts';
 import { loadBackbone, readVerified } from '../../ml/onnx/backbone.ts';
 import { preprocessingId, resolvePreprocessSpec } from '../../ml/preprocess/index.ts';
@@ -39,9 +40,13 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
     architecture: agg.winner.architecture,
     family: entry.family,
     testTimeFlip: family.input === 'features' && testTimeFlip,
+    temperature: agg.winner.temperature,
   });
   const { tf } = await selectBackend('auto', { convTraining: false });
   const { model } = await loadTrained(agg.winner.modelDir, tf);
+  // The calibration temperature goes into the weights: the graph's logits are logits / T, so `prob` = softmax of
+  // them is calibrated, and the parity check below compares the scaled model with its export.
+  foldTemperature(tf, model, agg.winner.temperature);
   const backbone = family.input === 'features' ? await loadBackbone({ path: backboneFile, sha256: bb.sha256, input: bb.input, featureNode, threads: bb.threads }) : undefined;
   try {
     const env =

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
+import { decodeModel, getMetadata } from '../../ml/onnx/proto.ts';
 import { runCli } from '../helpers/cli.ts';
 import { smallPipelineHead } from '../helpers/small-pipeline.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -21,7 +22,7 @@ function pipeline(dir: string): string {
   features: { step: features, with: { views: { flip: true } } }
   grid: { step: grid, with: { architectures: [linear], params: { lr: 0.01, epochs: 8, batch_size: 32 } } }
   train: { step: train }
-  aggregate: { step: aggregate, with: { winner_by: test.accuracy } }
+  aggregate: { step: aggregate, with: { baseline: linear } }
   export: { step: export, with: { parity_images: 4 } }
   register: { step: register, with: { model: e2e_model } }
 `,
@@ -53,7 +54,20 @@ test('split to register, then a challenger, promote and rollback', async (t) => 
   assert.equal(summary.winner.refit, true);
   assert.ok(summary.winner.test.accuracy > 0.6, `test accuracy ${summary.winner.test.accuracy} on pizza/steak/sushi`);
   assert.equal(summary.evaluations.length, 1);
-  assert.ok(fs.existsSync(path.join(dir, 'outputs', 'report.md')));
+  // Chosen on the validation folds by default; test reported with its interval; calibrated on out-of-fold logits.
+  assert.deepEqual(summary.winner.selectedBy, { metric: 'cv.accuracy', higherIsBetter: true, value: summary.winner.cv.accuracy, onTest: false, baselineRule: false });
+  assert.equal(summary.crossValidation.linear_c1.folds, 2);
+  const ci = summary.winner.testAccuracyInterval;
+  assert.ok(ci.lower <= summary.winner.test.accuracy && summary.winner.test.accuracy <= ci.upper && ci.n === summary.winner.test.n);
+  const calibration = summary.winner.calibration;
+  assert.ok(calibration.temperature > 0 && calibration.fittedOn > 0 && calibration.ece.after >= 0 && calibration.ece.after <= 1);
+  assert.deepEqual([summary.baseline.architecture, summary.baseline.margin.cv_accuracy], ['linear', 0]);
+  const report = fs.readFileSync(path.join(dir, 'outputs', 'report.md'), 'utf8');
+  assert.match(report, /Chosen on the validation folds \(`cv.accuracy`\)/);
+  assert.match(report, /\| accuracy \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ \| \[[0-9.]+, [0-9.]+\] \|/);
+  assert.match(report, /expected calibration error \(15 bins\)/);
+  const exported = getMetadata(decodeModel(fs.readFileSync(path.join(dir, 'outputs', 'model', 'model.onnx'))));
+  assert.equal(Number(exported.calibration_temperature), calibration.temperature);
 
   const session = await ort.InferenceSession.create(path.join(dir, 'outputs', 'model', 'model.onnx'));
   assert.deepEqual(session.inputNames, ['images']);

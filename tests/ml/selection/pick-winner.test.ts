@@ -40,3 +40,20 @@ test('unknown metrics are named with the available ones', () => {
   const allNull = evaluations.map((e) => ({ ...e, test: { roc_auc_macro: null } }));
   assert.throws(() => pickWinner(allNull, 'test.roc_auc_macro'), /no evaluation has a finite value/);
 });
+
+test('a cv metric never reads the test scores, even where test and CV disagree', () => {
+  let reads = 0;
+  const spy = (scores: Record<string, number>) => new Proxy(scores, { get: (t, k) => { reads++; return t[k as string]; }, ownKeys: (t) => { reads++; return Reflect.ownKeys(t); } });
+  const disagree = [
+    { architecture: 'mlp', runId: 'r-mlp', cv: { accuracy: 0.70, log_loss: 0.9 }, test: spy({ accuracy: 0.90 }) },
+    { architecture: 'probe', runId: 'r-probe', cv: { accuracy: 0.75, log_loss: 0.8 }, test: spy({ accuracy: 0.60 }) },
+  ];
+  const byCv = pickWinner(disagree, 'cv.accuracy');
+  assert.deepEqual([byCv.winner.architecture, byCv.scope, byCv.value], ['probe', 'cv', 0.75]);
+  assert.equal(pickWinner(disagree, 'cv.log_loss').winner.architecture, 'probe');
+  assert.equal(reads, 0, 'the test scores were read');
+  // the original project's choice, on test, picks the other one
+  assert.equal(pickWinner(disagree, 'test.accuracy').winner.architecture, 'mlp');
+  assert.ok(reads > 0);
+  assert.throws(() => pickWinner(disagree, 'cv.acuracy'), /unknown metric "cv.acuracy" \(did you mean "cv.accuracy"\?\); available: cv.accuracy, cv.log_loss/);
+});

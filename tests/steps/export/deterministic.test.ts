@@ -21,13 +21,13 @@ test('two exports of the same trained head give the same sha256; the file holds 
   const model = head.build(tf, spec, { inputDim: 1280, numClasses: 3, seed: 7 });
   const backbone = { bytes: fs.readFileSync(backbonePath), input: 'input', featureNode: backboneFeatureNode };
   const preprocessing = { ...DEFAULT_PREPROCESS, id: preprocessingId(DEFAULT_PREPROCESS) };
-  const base = { classes: ['pizza', 'steak', 'sushi'], preprocessing, datasetVersion: 'mini_3c_abcd1234', architecture: 'mlp', family: 'head', testTimeFlip: true };
+  const base = { classes: ['pizza', 'steak', 'sushi'], preprocessing, datasetVersion: 'mini_3c_abcd1234', architecture: 'mlp', family: 'head', testTimeFlip: true, temperature: 1.25 };
   const exportOnce = () => head.toOnnx(model, { backbone, metadata: modelMetadata(base), testTimeFlip: true });
   const first = exportOnce();
   const second = exportOnce();
   assert.equal(sha256(first), sha256(second));
   const meta = getMetadata(decodeModel(first));
-  assert.deepEqual(Object.keys(meta).sort(), ['architecture', 'dataset_version', 'family', 'labels', 'preprocessing', 'test_time_augmentation']);
+  assert.deepEqual(Object.keys(meta).sort(), ['architecture', 'calibration_temperature', 'dataset_version', 'family', 'labels', 'preprocessing', 'test_time_augmentation']);
 
   // Content still counts: other weights, other bytes.
   const other = head.build(tf, spec, { inputDim: 1280, numClasses: 3, seed: 8 });

@@ -4,22 +4,33 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { tempDir } from './tmp.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
 export async function launchChromium(t: TestContext): Promise<BrowserContext> {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  const context = await chromium.launchPersistentContext(tempDir(t, 'f101-chromium-'), {
+  // One teardown that closes the browser before its profile goes: hooks run in the order they were registered, and
+  // removing a profile chromium still writes to fails (ENOTEMPTY), which left chromium running and the file hung.
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'f101-chromium-'));
+  let context: BrowserContext | undefined;
+  t.after(async () => {
+    try {
+      await context?.close();
+    } finally {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    }
+  });
+  context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1280, height: 900 },
     timeout: 30_000,
   });
-  t.after(() => context.close());
   return context;
 }
 

@@ -20,7 +20,6 @@ import { exited, runCli, spawnCli, waitFor } from '../helpers/cli.ts';
 import { backbonePath, backboneSha256, miniDataDir } from '../helpers/paths.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const PORT = 18311;
 const ALL = fs.readFileSync(path.join(miniDataDir, 'meta', 'classes.txt'), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
 const HELD_OUT = ['pizza', 'steak', 'sushi'];
 const KNOWN = ALL.filter((c) => !HELD_OUT.includes(c));
@@ -115,7 +114,7 @@ test('monitoring on real photos: ordinary, darkened, negative and held-out windo
   const negative = await Promise.all(ordinary.map((b) => sharp(b).negate({ alpha: false }).jpeg({ quality: 90 }).toBuffer()));
   const heldOut = HELD_OUT.flatMap((c) => [...meta('test')[c]!, ...meta('train')[c]!]).slice(0, 200).map((id) => fs.readFileSync(file(id)));
 
-  const server = spawnCli(['serve', 'pipeline.yaml', '--port', String(PORT)], { cwd: dir, env });
+  const server = spawnCli(['serve', 'pipeline.yaml', '--port', '0'], { cwd: dir, env });
   let output = '';
   server.stdout!.on('data', (d: Buffer) => (output += d));
   server.stderr!.on('data', (d: Buffer) => (output += d));
@@ -123,11 +122,12 @@ test('monitoring on real photos: ordinary, darkened, negative and held-out windo
   t.after(() => {
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
   });
-  const url = `http://127.0.0.1:${PORT}`;
+  // Port 0 (any free port): the URL comes from the server's "serving ... on <url>" line.
   await waitFor(() => {
     if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}) before it was ready:\n${output}`);
-    return /serving mon@champion/.test(output);
+    return /serving mon@champion \(v\d+\) on http:\/\/\S+/.test(output);
   }, 120_000, 'the server to be ready');
+  const url = /serving mon@champion \(v\d+\) on (http:\/\/[^\s]+)/.exec(output)![1]!;
 
   const stores = await openStores({ url: `sqlite:${path.join(dir, 'experiments', 'mlops.db')}`, registryDir: path.join(dir, 'experiments', 'registry') });
   t.after(() => stores.close());

@@ -28,7 +28,7 @@ export interface ExtractOptions {
   readonly views: ViewsSpec;
   /** Views of the other (validation/test) images: test-time augmentation. Default: `center` only. */
   readonly evalViews?: ViewsSpec;
-  readonly backbone: Pick<Backbone, 'sha256' | 'dim' | 'features'>;
+  readonly backbone: Pick<Backbone, 'featureId' | 'dim' | 'features'>;
   readonly store: FeatureStorePort;
   /** Vectors per inference call. */
   readonly batchSize: number;
@@ -54,9 +54,9 @@ export interface ExtractResult {
   readonly seconds: number;
 }
 
-/** The feature space of a backbone + preprocessing pair. */
-export function featureSpace(backboneSha256: string, spec: PreprocessSpec): FeatureSpace {
-  return { backboneSha256, preprocessingId: preprocessingId(spec) };
+/** The feature space of a backbone (its `featureId`: file + feature nodes) + preprocessing pair. */
+export function featureSpace(backboneFeatureId: string, spec: PreprocessSpec): FeatureSpace {
+  return { backboneSha256: backboneFeatureId, preprocessingId: preprocessingId(spec) };
 }
 
 /** The (image, view) keys an image list asks for: train images get `views`, the others `evalViews`. Deduplicated. */
@@ -85,7 +85,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   const { spec, backbone, store, signal } = opts;
   if (!(opts.batchSize >= 1) || !(opts.decodeConcurrency >= 1)) throw new Error('extractFeatures: batchSize and decodeConcurrency must be >= 1');
   signal?.throwIfAborted();
-  const space = featureSpace(backbone.sha256, spec);
+  const space = featureSpace(backbone.featureId, spec);
   const wanted = wantedKeys(opts.images, opts.views, opts.evalViews);
   const missing = await store.missing(space, wanted);
   const seconds = () => (performance.now() - t0) / 1000;

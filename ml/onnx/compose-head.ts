@@ -8,12 +8,12 @@ import { addFeatureOutput } from './feature-output.ts';
 import { addFlipBranch } from './flip-branch.ts';
 import { pruneToOutputs } from './prune.ts';
 import { DataType, decodeModel, encodeModel, floatTensor, node, setMetadata, valueInfo, type INodeProto } from './proto.ts';
-import { DENSE_ACTIVATIONS, type DenseLayer, type FeatureNode } from './types.ts';
+import { DENSE_ACTIVATIONS, type DenseLayer, type FeatureNodes } from './types.ts';
 
 export interface ComposeHeadOptions {
   /** The backbone's graph input name (e.g. `input`). */
   readonly backboneInput: string;
-  readonly featureNode: FeatureNode;
+  readonly featureNode: FeatureNodes;
   /** The head, first layer first; the last layer's output is the logits (use activation `linear`). */
   readonly layers: readonly DenseLayer[];
   readonly inputName?: string;

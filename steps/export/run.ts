@@ -11,7 +11,7 @@ import { writeDirAtomic } from '../../runner/fs-atomic.ts';
 import { sha256 } from '../../runner/hash.ts';
 import type { AggregateResult } from '../aggregate/aggregate-result.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
-import { backboneSection } from '../sections/backbone.ts';
+import { backboneSection, featureNodesOf } from '../sections/backbone.ts';
 import { parseCsv } from '../split/manifest.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { pixelSpec } from '../train/pixel-spec.ts';
@@ -29,7 +29,7 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
   const family = getFamily(entry.family);
   const backboneSpec = resolvePreprocessSpec(bb.preprocessing);
   const spec = family.input === 'features' ? backboneSpec : pixelSpec(backboneSpec, Number(entry.input));
-  const featureNode = { tensor: bb.feature_node.tensor, scale: bb.feature_node.scale, zeroPoint: bb.feature_node.zero_point };
+  const featureNode = featureNodesOf(bb);
   const backboneFile = ctx.resolvePath(bb.path);
   const preprocessing = { ...spec, id: preprocessingId(spec) };
   const metadata = modelMetadata({

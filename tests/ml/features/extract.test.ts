@@ -53,7 +53,7 @@ describe('extractFeatures', () => {
   let counting: ExtractOptions['backbone'];
   before(async () => {
     backbone = await loadBackbone({ path: backbonePath, sha256: backboneSha256, featureNode: backboneFeatureNode, threads: 2 });
-    counting = { sha256: backbone.sha256, dim: backbone.dim, features: (b, n) => (inferences++, backbone.features(b, n)) };
+    counting = { featureId: backbone.featureId, dim: backbone.dim, features: (b, n) => (inferences++, backbone.features(b, n)) };
   });
   after(() => backbone?.dispose());
   const run = (store: FeatureStorePort, images: readonly ExtractImage[], extra: Partial<ExtractOptions> = {}) =>
@@ -89,7 +89,7 @@ describe('extractFeatures', () => {
     const store = new MemoryStore();
     const images = listImages(4);
     await run(store, images);
-    const space = featureSpace(backbone.sha256, DEFAULT_PREPROCESS);
+    const space = featureSpace(backbone.featureId, DEFAULT_PREPROCESS);
     for (const img of images) {
       assert.deepEqual(store.views(space, img.sha256), img.train ? ['center', 'crop1', 'crop2', 'flip'] : ['center']);
     }
@@ -104,7 +104,7 @@ describe('extractFeatures', () => {
     const store = new MemoryStore();
     const images = listImages(3);
     await run(store, images, { batchSize: 5 });
-    const space = featureSpace(backbone.sha256, DEFAULT_PREPROCESS);
+    const space = featureSpace(backbone.featureId, DEFAULT_PREPROCESS);
     for (const img of images.filter((i) => i.train)) {
       const views = await preprocessViews(img.path, DEFAULT_PREPROCESS, { flip: true, crops: 2 }, img.sha256);
       for (const v of views) {

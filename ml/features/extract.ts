@@ -59,10 +59,14 @@ export function featureSpace(backboneFeatureId: string, spec: PreprocessSpec): F
   return { backboneSha256: backboneFeatureId, preprocessingId: preprocessingId(spec) };
 }
 
-/** The (image, view) keys an image list asks for: train images get `views`, the others `evalViews`. Deduplicated. */
+/**
+ * The (image, view) keys an image list asks for: train images get `views` and also `evalViews` (they are the
+ * validation images of the cross-validation folds, evaluated on their test-time views), the others `evalViews`.
+ * Deduplicated.
+ */
 export function wantedKeys(images: readonly ExtractImage[], views: ViewsSpec, evalViews: ViewsSpec = NO_EXTRA_VIEWS): FeatureKey[] {
-  const trainViews = viewNames(views);
   const otherViews = viewNames(evalViews);
+  const trainViews = [...new Set([...viewNames(views), ...otherViews])];
   const seen = new Set<string>();
   const keys: FeatureKey[] = [];
   for (const img of images) {

@@ -98,6 +98,10 @@ describe('extractFeatures', () => {
       ['center', 'flip'],
       'the same photo listed twice is computed once, with the union of its views',
     );
+    // Training photos are the folds' validation photos too: they also get the test-time views.
+    const tta = { flip: true, crops: 0 };
+    assert.deepEqual(wantedKeys([{ ...images[0]!, train: true }], { flip: false, crops: 1 }, tta).map((k) => k.view), ['center', 'crop1', 'flip']);
+    assert.deepEqual(wantedKeys([{ ...images[0]!, train: false }], { flip: false, crops: 1 }, tta).map((k) => k.view), ['center', 'flip']);
   });
 
   it('stores exactly backbone.features(preprocess(photo)) for every view', async () => {

@@ -38,6 +38,8 @@ export interface OnnxEnv {
   readonly opset?: number;
   /** Feature families: average the features of the image and its mirror in the graph (test-time augmentation). */
   readonly testTimeFlip?: boolean;
+  /** Feature families: the test-time views averaged in the graph (center, flip, zoom<z>, ...); overrides testTimeFlip. */
+  readonly testTimeViews?: readonly string[];
 }
 
 export interface Family<S extends TSchema = TSchema> {

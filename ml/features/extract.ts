@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { sha256 } from '../../lib/hash.ts';
 import type { Backbone } from '../onnx/backbone.ts';
-import { decodeForViews, NO_EXTRA_VIEWS, normalisationTables, preprocessingId, toTensor, viewBox, viewNames } from '../preprocess/index.ts';
+import { decodeForViews, NO_EXTRA_VIEWS, normalisationTables, preprocessingId, toTensor, viewBox, viewNames, viewsOfBatch, zoomOf } from '../preprocess/index.ts';
 import type { PreprocessSpec, RawImage, ViewsSpec } from '../preprocess/index.ts';
 import type { FeatureKey, FeatureRow, FeatureSpace, FeatureStorePort } from './feature-store-port.ts';
 
@@ -129,6 +129,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   };
 
   let buffers = [new Float32Array(opts.batchSize * per), new Float32Array(opts.batchSize * per)];
+  const scratch = new Float32Array(per); // a zoom view's centre crop, before it is zoomed into the batch
   let keys: FeatureKey[] = [];
   let pending: Promise<void> | undefined;
   let done = 0;
@@ -173,7 +174,9 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       decoded++;
       refill();
       for (const view of job.views) {
-        toTensor(raw, spec, viewBox(raw, spec, view, job.sha256), buffers[0]!, keys.length * per, tables);
+        const box = viewBox(raw, spec, view, job.sha256);
+        if (zoomOf(view) === undefined) toTensor(raw, spec, box, buffers[0]!, keys.length * per, tables);
+        else buffers[0]!.set(viewsOfBatch(toTensor(raw, spec, box, scratch, 0, tables), 1, spec.crop, view), keys.length * per);
         keys.push({ imageSha256: job.sha256, view });
         if (keys.length === opts.batchSize) await launch();
       }

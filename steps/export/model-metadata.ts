@@ -13,6 +13,14 @@ export interface ModelMetadataInput {
   readonly family: string;
   /** Feature families with flip in the exported graph. */
   readonly testTimeFlip: boolean;
+  /** The test-time views averaged in the graph (overrides testTimeFlip). */
+  readonly testTimeViews?: readonly string[];
+}
+
+/** 'none', 'flip' (the views center + flip), or the extra views listed: 'flip,zoom192,zoom192_flip'. */
+function ttaLabel(m: ModelMetadataInput): string {
+  const extra = (m.testTimeViews ?? (m.testTimeFlip ? ['center', 'flip'] : ['center'])).filter((v) => v !== 'center');
+  return extra.length === 0 ? 'none' : extra.join(',');
 }
 
 export function modelMetadata(m: ModelMetadataInput): Record<string, string> {
@@ -22,6 +30,6 @@ export function modelMetadata(m: ModelMetadataInput): Record<string, string> {
     dataset_version: m.datasetVersion,
     architecture: m.architecture,
     family: m.family,
-    test_time_augmentation: m.testTimeFlip ? 'flip' : 'none',
+    test_time_augmentation: ttaLabel(m),
   };
 }

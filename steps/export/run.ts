@@ -23,7 +23,7 @@ import { parityCheck } from './parity.ts';
 export async function runExport(ctx: StepContext, params: ExportParams) {
   const split = ctx.input<SplitResult>('split');
   const agg = ctx.input<AggregateResult>('aggregate');
-  const testTimeFlip = ctx.input<FeaturesResult>('features').tta.includes('flip');
+  const testTimeViews = ctx.input<FeaturesResult>('features').tta;
   const bb = ctx.section(backboneSection);
   const entry = agg.winner.entry;
   const family = getFamily(entry.family);
@@ -38,7 +38,8 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
     datasetVersion: split.datasetVersion,
     architecture: agg.winner.architecture,
     family: entry.family,
-    testTimeFlip: family.input === 'features' && testTimeFlip,
+    testTimeFlip: false,
+    testTimeViews: family.input === 'features' ? testTimeViews : ['center'],
   });
   const { tf } = await selectBackend('auto', { convTraining: false });
   const { model } = await loadTrained(agg.winner.modelDir, tf);
@@ -46,13 +47,13 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
   try {
     const env =
       family.input === 'features'
-        ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata, testTimeFlip }
+        ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata, testTimeViews }
         : { metadata };
     const onnx = family.toOnnx(model, env);
     const images = parseCsv(fs.readFileSync(path.join(split.dir, 'test.csv'), 'utf8'))
       .slice(0, params.parity_images)
       .map((e) => path.join(split.root, e.path));
-    const parity = await parityCheck({ tf, model, onnx, images, spec, backbone, testTimeFlip: backbone !== undefined && testTimeFlip });
+    const parity = await parityCheck({ tf, model, onnx, images, spec, backbone, testTimeViews: backbone ? testTimeViews : ['center'] });
     if (!(parity.maxAbsDiff <= params.parity_tolerance)) {
       throw new Error(`parity check failed: max |onnx - tfjs| logit difference ${parity.maxAbsDiff.toExponential(3)} over ${parity.n} test images exceeds ${params.parity_tolerance}; the export is not written`);
     }

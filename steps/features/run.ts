@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { extractFeatures, featureSpace } from '../../ml/features/extract.ts';
 import { loadBackbone } from '../../ml/onnx/backbone.ts';
-import { resolvePreprocessSpec, resolveViewsSpec, viewNames } from '../../ml/preprocess/index.ts';
+import { assertZoom, resolvePreprocessSpec, resolveViewsSpec, viewNames } from '../../ml/preprocess/index.ts';
 import type { StepContext } from '../../runner/context.ts';
 import { backboneSection, featureNodesOf } from '../sections/backbone.ts';
 import { parseCsv } from '../split/manifest.ts';
@@ -17,7 +17,8 @@ export async function runFeatures(ctx: StepContext, params: FeaturesParams) {
   const split = ctx.input<SplitResult>('split');
   const spec = resolvePreprocessSpec(bb.preprocessing);
   const views = resolveViewsSpec(params.views);
-  const evalViews = { flip: params.tta.flip, crops: 0 };
+  const evalViews = { flip: params.tta.flip, crops: 0, zoom: [...new Set(params.tta.zoom)] };
+  for (const z of evalViews.zoom) assertZoom(z, spec.crop);
   const file = ctx.resolvePath(bb.path);
   await ensureBackboneFile(file, bb.sha256, bb.url, ctx.log);
   const backbone = await loadBackbone({

@@ -35,7 +35,7 @@ export type FeaturesParams = Static<typeof schema>;
 
 export const featuresStep = defineStep({
   name: 'features',
-  version: 1,
+  version: 2,
   description: 'Compute frozen-backbone features (and augmented views of training images) into the feature store.',
   schema,
   needs: ['split'],

@@ -5,7 +5,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { type Static, type TSchema } from '../../runner/schema-builder.ts';
-import type { FeatureNode } from '../onnx/types.ts';
+import type { FeatureNodes } from '../onnx/types.ts';
 
 export type Tf = typeof tfjs;
 export type LayersModel = tfjs.LayersModel;
@@ -26,7 +26,7 @@ export interface BackboneRef {
   /** Name of the backbone's image input. */
   readonly input: string;
   /** The node that holds the features the head was trained on (dequantized by the composer when quantized). */
-  readonly featureNode: FeatureNode;
+  readonly featureNode: FeatureNodes;
 }
 
 export interface OnnxEnv {
@@ -38,6 +38,8 @@ export interface OnnxEnv {
   readonly opset?: number;
   /** Feature families: average the features of the image and its mirror in the graph (test-time augmentation). */
   readonly testTimeFlip?: boolean;
+  /** Feature families: the test-time views averaged in the graph (center, flip, zoom<z>, ...); overrides testTimeFlip. */
+  readonly testTimeViews?: readonly string[];
 }
 
 export interface Family<S extends TSchema = TSchema> {

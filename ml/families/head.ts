@@ -75,6 +75,7 @@ export const head = defineFamily({
       outputName: 'logits',
       metadata: env.metadata,
       testTimeFlip: env.testTimeFlip,
+      testTimeViews: env.testTimeViews,
       // The penultimate features as a second output: the server logs their projection for monitoring.
       featuresOutput: 'features',
     });

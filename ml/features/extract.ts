@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { sha256 } from '../../lib/hash.ts';
 import type { Backbone } from '../onnx/backbone.ts';
-import { decodeForViews, NO_EXTRA_VIEWS, normalisationTables, preprocessingId, toTensor, viewBox, viewNames } from '../preprocess/index.ts';
+import { decodeForViews, NO_EXTRA_VIEWS, normalisationTables, preprocessingId, toTensor, viewBox, viewNames, viewsOfBatch, zoomOf } from '../preprocess/index.ts';
 import type { PreprocessSpec, RawImage, ViewsSpec } from '../preprocess/index.ts';
 import type { FeatureKey, FeatureRow, FeatureSpace, FeatureStorePort } from './feature-store-port.ts';
 
@@ -28,7 +28,7 @@ export interface ExtractOptions {
   readonly views: ViewsSpec;
   /** Views of the other (validation/test) images: test-time augmentation. Default: `center` only. */
   readonly evalViews?: ViewsSpec;
-  readonly backbone: Pick<Backbone, 'sha256' | 'dim' | 'features'>;
+  readonly backbone: Pick<Backbone, 'featureId' | 'dim' | 'features'>;
   readonly store: FeatureStorePort;
   /** Vectors per inference call. */
   readonly batchSize: number;
@@ -54,15 +54,19 @@ export interface ExtractResult {
   readonly seconds: number;
 }
 
-/** The feature space of a backbone + preprocessing pair. */
-export function featureSpace(backboneSha256: string, spec: PreprocessSpec): FeatureSpace {
-  return { backboneSha256, preprocessingId: preprocessingId(spec) };
+/** The feature space of a backbone (its `featureId`: file + feature nodes) + preprocessing pair. */
+export function featureSpace(backboneFeatureId: string, spec: PreprocessSpec): FeatureSpace {
+  return { backboneSha256: backboneFeatureId, preprocessingId: preprocessingId(spec) };
 }
 
-/** The (image, view) keys an image list asks for: train images get `views`, the others `evalViews`. Deduplicated. */
+/**
+ * The (image, view) keys an image list asks for: train images get `views` and also `evalViews` (they are the
+ * validation images of the cross-validation folds, evaluated on their test-time views), the others `evalViews`.
+ * Deduplicated.
+ */
 export function wantedKeys(images: readonly ExtractImage[], views: ViewsSpec, evalViews: ViewsSpec = NO_EXTRA_VIEWS): FeatureKey[] {
-  const trainViews = viewNames(views);
   const otherViews = viewNames(evalViews);
+  const trainViews = [...new Set([...viewNames(views), ...otherViews])];
   const seen = new Set<string>();
   const keys: FeatureKey[] = [];
   for (const img of images) {
@@ -85,7 +89,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   const { spec, backbone, store, signal } = opts;
   if (!(opts.batchSize >= 1) || !(opts.decodeConcurrency >= 1)) throw new Error('extractFeatures: batchSize and decodeConcurrency must be >= 1');
   signal?.throwIfAborted();
-  const space = featureSpace(backbone.sha256, spec);
+  const space = featureSpace(backbone.featureId, spec);
   const wanted = wantedKeys(opts.images, opts.views, opts.evalViews);
   const missing = await store.missing(space, wanted);
   const seconds = () => (performance.now() - t0) / 1000;
@@ -125,6 +129,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   };
 
   let buffers = [new Float32Array(opts.batchSize * per), new Float32Array(opts.batchSize * per)];
+  const scratch = new Float32Array(per); // a zoom view's centre crop, before it is zoomed into the batch
   let keys: FeatureKey[] = [];
   let pending: Promise<void> | undefined;
   let done = 0;
@@ -169,7 +174,9 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       decoded++;
       refill();
       for (const view of job.views) {
-        toTensor(raw, spec, viewBox(raw, spec, view, job.sha256), buffers[0]!, keys.length * per, tables);
+        const box = viewBox(raw, spec, view, job.sha256);
+        if (zoomOf(view) === undefined) toTensor(raw, spec, box, buffers[0]!, keys.length * per, tables);
+        else buffers[0]!.set(viewsOfBatch(toTensor(raw, spec, box, scratch, 0, tables), 1, spec.crop, view), keys.length * per);
         keys.push({ imageSha256: job.sha256, view });
         if (keys.length === opts.batchSize) await launch();
       }

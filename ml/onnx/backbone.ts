@@ -6,7 +6,7 @@ import { sha256 } from '../../lib/hash.ts';
 import { addFeatureOutput } from './feature-output.ts';
 import { decodeModel, encodeModel } from './proto.ts';
 import { createSession, runLogits, type Session } from './session.ts';
-import type { FeatureNode } from './types.ts';
+import { featureNodeList, type FeatureNodes } from './types.ts';
 
 export interface BackboneOptions {
   readonly path: string;
@@ -14,7 +14,8 @@ export interface BackboneOptions {
   readonly sha256: string;
   /** Name of the graph input (default: the model's first input). */
   readonly input?: string;
-  readonly featureNode: FeatureNode;
+  /** Where the features are: one node or several (concatenated). */
+  readonly featureNode: FeatureNodes;
   /** onnxruntime intra-op threads (default: one per core). */
   readonly threads?: number;
   /** Let idle ORT threads spin (default false; see SessionOptions.allowSpinning). */
@@ -24,6 +25,11 @@ export interface BackboneOptions {
 export interface Backbone {
   readonly path: string;
   readonly sha256: string;
+  /**
+   * Names the features this backbone gives: the file's sha256 with the feature node(s) read from it. Two
+   * pipelines share stored vectors only if this (and the preprocessing id) match.
+   */
+  readonly featureId: string;
   /** Feature dimension (1280 for MobileNetV2). */
   readonly dim: number;
   readonly inputName: string;
@@ -34,6 +40,15 @@ export interface Backbone {
   /** The original classifier's logits (`n x 1000`), for checks. */
   logits(batch: Float32Array, n: number): Promise<Float32Array>;
   dispose(): Promise<void>;
+}
+
+/**
+ * The features' identity: sha256 over the file's hash and the canonical list of feature nodes, so another layer of
+ * the same file is another feature space (`pool` is left out: 'auto' and 'average' give the same vectors).
+ */
+export function backboneFeatureId(fileSha256: string, nodes: FeatureNodes): string {
+  const list = featureNodeList(nodes).map((n) => ({ tensor: n.tensor, scale: n.scale ?? null, zeroPoint: n.zeroPoint ?? null }));
+  return sha256(JSON.stringify({ backbone: fileSha256.toLowerCase(), nodes: list }));
 }
 
 /** A backbone file whose bytes are not the ones the pipeline names. */
@@ -88,6 +103,7 @@ export async function loadBackbone(opts: BackboneOptions): Promise<Backbone> {
   return {
     path: opts.path,
     sha256: opts.sha256.toLowerCase(),
+    featureId: backboneFeatureId(opts.sha256, opts.featureNode),
     dim,
     inputName,
     itemDims,

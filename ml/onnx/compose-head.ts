@@ -5,23 +5,25 @@
  * which monitoring projects into its embedding space.
  */
 import { addFeatureOutput } from './feature-output.ts';
-import { addFlipBranch } from './flip-branch.ts';
+import { addViewBranch } from './view-branch.ts';
 import { pruneToOutputs } from './prune.ts';
 import { DataType, decodeModel, encodeModel, floatTensor, node, setMetadata, valueInfo, type INodeProto } from './proto.ts';
-import { DENSE_ACTIVATIONS, type DenseLayer, type FeatureNode } from './types.ts';
+import { DENSE_ACTIVATIONS, type DenseLayer, type FeatureNodes } from './types.ts';
 
 export interface ComposeHeadOptions {
   /** The backbone's graph input name (e.g. `input`). */
   readonly backboneInput: string;
-  readonly featureNode: FeatureNode;
+  readonly featureNode: FeatureNodes;
   /** The head, first layer first; the last layer's output is the logits (use activation `linear`). */
   readonly layers: readonly DenseLayer[];
   readonly inputName?: string;
   readonly outputName?: string;
   /** Written to the model's metadata_props (labels, run id, preprocessing id ...). */
   readonly metadata?: Readonly<Record<string, string>>;
-  /** Average the features of the image and its horizontal mirror before the head (test-time augmentation). */
+  /** Average the features of the image and its horizontal mirror before the head (= testTimeViews [center, flip]). */
   readonly testTimeFlip?: boolean;
+  /** Views whose features are averaged before the head (test-time augmentation): center, flip, zoom<z>, zoom<z>_flip. */
+  readonly testTimeViews?: readonly string[];
   /** Name of a second output carrying the head's input features (monitoring); none when absent. */
   readonly featuresOutput?: string;
 }
@@ -61,7 +63,8 @@ export function composeHeadModel(backbone: Uint8Array, opts: ComposeHeadOptions)
 
   const itemDims = (input.type?.tensorType?.shape?.dim ?? []).slice(1).map((d) => Number(d.dimValue ?? 0));
   const nodes: INodeProto[] = [];
-  let x = opts.testTimeFlip ? addFlipBranch(graph, opts.backboneInput, featureTensor, itemDims[2]!, featureDim ?? opts.layers[0]!.inDim) : featureTensor;
+  const views = opts.testTimeViews ?? (opts.testTimeFlip ? ['center', 'flip'] : ['center']);
+  let x = addViewBranch(graph, opts.backboneInput, featureTensor, views, itemDims[2]!, featureDim ?? opts.layers[0]!.inDim);
   const headInput = x;
   opts.layers.forEach((l, i) => {
     const last = i === opts.layers.length - 1;

@@ -84,6 +84,8 @@ export type ViewsSpecInput = Static<typeof ViewsSpecSchema>;
 export interface ViewsSpec {
   readonly flip: boolean;
   readonly crops: number;
+  /** Zoomed centre views (`zoom<z>`, and `zoom<z>_flip` with `flip`): the test-time views beyond the mirror. */
+  readonly zoom?: readonly number[];
 }
 
 export const NO_EXTRA_VIEWS: ViewsSpec = Object.freeze({ flip: false, crops: 0 });
@@ -114,10 +116,11 @@ export function assertValidSpec(spec: PreprocessSpec): void {
   if (!RESIZE_KERNELS.includes(spec.kernel)) throw bad(`unknown kernel '${spec.kernel}', expected one of ${RESIZE_KERNELS.join(', ')}`);
 }
 
-/** View names in the order they are produced: `center`, then `flip`, then `crop1`..`cropN`. */
+/** View names in the order they are produced: `center`, `flip`, `crop1`..`cropN`, then `zoom<z>` (+ `zoom<z>_flip`). */
 export function viewNames(views: ViewsSpec): string[] {
   const names = ['center'];
   if (views.flip) names.push('flip');
   for (let i = 1; i <= views.crops; i++) names.push(`crop${i}`);
+  for (const z of views.zoom ?? []) names.push(`zoom${z}`, ...(views.flip ? [`zoom${z}_flip`] : []));
   return names;
 }

@@ -25,8 +25,11 @@ export function centerBox(raw: RawImage, spec: PreprocessSpec): CropBox {
 export function viewBox(raw: RawImage, spec: PreprocessSpec, view: string, seedKey: string): CropBox {
   if (view === 'center') return centerBox(raw, spec);
   if (view === 'flip') return { ...centerBox(raw, spec), flip: true };
+  // A zoom view is made from the centre crop afterwards, zoomed then mirrored in the exported graph's order
+  // (zoom.ts viewsOfBatch): its box is the centre's.
+  if (/^zoom[1-9]\d*(_flip)?$/.test(view)) return centerBox(raw, spec);
   const m = /^crop([1-9]\d*)$/.exec(view);
-  if (!m) throw new Error(`unknown view '${view}': expected center, flip or crop<i> (i >= 1)`);
+  if (!m) throw new Error(`unknown view '${view}': expected center, flip, crop<i> (i >= 1), zoom<z> or zoom<z>_flip`);
   const h = createHash('sha256').update(`${seedKey}\u0000${view}`).digest();
   const pick = (u32: number, span: number) => Math.floor((u32 / 2 ** 32) * (span + 1));
   return { left: pick(h.readUInt32BE(0), raw.width - spec.crop), top: pick(h.readUInt32BE(4), raw.height - spec.crop), flip: false };

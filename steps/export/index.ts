@@ -20,7 +20,7 @@ export type ExportParams = Static<typeof schema>;
 
 export const exportStep = defineStep({
   name: 'export',
-  version: 3,
+  version: 4,
   description: 'Export the winner to ONNX (images -> logits), with labels and preprocessing, after a parity check.',
   schema,
   needs: ['split', 'features', 'aggregate'],

@@ -15,6 +15,14 @@ export interface ModelMetadataInput {
   readonly testTimeFlip: boolean;
   /** The calibration temperature folded into the final layer (1: none). */
   readonly temperature: number;
+  /** The test-time views averaged in the graph (overrides testTimeFlip). */
+  readonly testTimeViews?: readonly string[];
+}
+
+/** 'none', 'flip' (the views center + flip), or the extra views listed: 'flip,zoom192,zoom192_flip'. */
+function ttaLabel(m: ModelMetadataInput): string {
+  const extra = (m.testTimeViews ?? (m.testTimeFlip ? ['center', 'flip'] : ['center'])).filter((v) => v !== 'center');
+  return extra.length === 0 ? 'none' : extra.join(',');
 }
 
 export function modelMetadata(m: ModelMetadataInput): Record<string, string> {
@@ -24,7 +32,7 @@ export function modelMetadata(m: ModelMetadataInput): Record<string, string> {
     dataset_version: m.datasetVersion,
     architecture: m.architecture,
     family: m.family,
-    test_time_augmentation: m.testTimeFlip ? 'flip' : 'none',
+    test_time_augmentation: ttaLabel(m),
     calibration_temperature: String(m.temperature),
   };
 }

@@ -8,7 +8,7 @@ import type { Tf } from '../../ml/backends/select-backend.ts';
 import { nchwToNhwc } from '../../ml/families/cnn.ts';
 import type { Backbone } from '../../ml/onnx/backbone.ts';
 import { createSession, runLogits } from '../../ml/onnx/session.ts';
-import { preprocess, type PreprocessSpec } from '../../ml/preprocess/index.ts';
+import { preprocess, viewsOfBatch, type PreprocessSpec } from '../../ml/preprocess/index.ts';
 import { predictLogits } from '../../ml/training/model-io.ts';
 
 export interface ParityInput {
@@ -19,15 +19,8 @@ export interface ParityInput {
   readonly spec: PreprocessSpec;
   /** For feature families: the backbone whose features the head takes. Absent for pixel families. */
   readonly backbone?: Backbone;
-  /** The head takes the mean of the features of the image and its mirror (TTA in the graph). */
-  readonly testTimeFlip?: boolean;
-}
-
-/** The same NCHW batch mirrored along the width. */
-function mirrored(batch: Float32Array, width: number): Float32Array {
-  const out = new Float32Array(batch.length);
-  for (let row = 0; row < batch.length; row += width) for (let x = 0; x < width; x++) out[row + x] = batch[row + width - 1 - x];
-  return out;
+  /** The head takes the mean of the features of these views of each image (TTA in the graph); default [center]. */
+  readonly testTimeViews?: readonly string[];
 }
 
 export async function parityCheck(p: ParityInput): Promise<{ maxAbsDiff: number; n: number }> {
@@ -45,10 +38,11 @@ export async function parityCheck(p: ParityInput): Promise<{ maxAbsDiff: number;
   }
   let reference: Float32Array;
   if (p.backbone) {
-    const feats = await p.backbone.features(batch, n);
-    if (p.testTimeFlip) {
-      const flipped = await p.backbone.features(mirrored(batch, s), n);
-      for (let i = 0; i < feats.length; i++) feats[i] = (feats[i] + flipped[i]) / 2;
+    const views = p.testTimeViews ?? ['center'];
+    const feats = new Float32Array(n * p.backbone.dim);
+    for (const view of views) {
+      const f = await p.backbone.features(viewsOfBatch(batch, n, s, view), n);
+      for (let i = 0; i < feats.length; i++) feats[i] += f[i]! / views.length;
     }
     reference = predictLogits(p.tf, p.model, feats, n);
   } else {

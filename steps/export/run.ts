@@ -12,7 +12,7 @@ import { writeDirAtomic } from '../../runner/fs-atomic.ts';
 import { sha256 } from '../../runner/hash.ts';
 import type { AggregateResult } from '../aggregate/aggregate-result.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
-import { backboneSection } from '../sections/backbone.ts';
+import { backboneSection, featureNodesOf } from '../sections/backbone.ts';
 import { parseCsv } from '../split/manifest.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { pixelSpec } from '../train/pixel-spec.ts';
@@ -24,13 +24,13 @@ import { parityCheck } from './parity.ts';
 export async function runExport(ctx: StepContext, params: ExportParams) {
   const split = ctx.input<SplitResult>('split');
   const agg = ctx.input<AggregateResult>('aggregate');
-  const testTimeFlip = ctx.input<FeaturesResult>('features').tta.includes('flip');
+  const testTimeViews = ctx.input<FeaturesResult>('features').tta;
   const bb = ctx.section(backboneSection);
   const entry = agg.winner.entry;
   const family = getFamily(entry.family);
   const backboneSpec = resolvePreprocessSpec(bb.preprocessing);
   const spec = family.input === 'features' ? backboneSpec : pixelSpec(backboneSpec, Number(entry.input));
-  const featureNode = { tensor: bb.feature_node.tensor, scale: bb.feature_node.scale, zeroPoint: bb.feature_node.zero_point };
+  const featureNode = featureNodesOf(bb);
   const backboneFile = ctx.resolvePath(bb.path);
   const preprocessing = { ...spec, id: preprocessingId(spec) };
   const metadata = modelMetadata({
@@ -39,7 +39,8 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
     datasetVersion: split.datasetVersion,
     architecture: agg.winner.architecture,
     family: entry.family,
-    testTimeFlip: family.input === 'features' && testTimeFlip,
+    testTimeFlip: false,
+    testTimeViews: family.input === 'features' ? testTimeViews : ['center'],
     temperature: agg.winner.temperature,
   });
   const { tf } = await selectBackend('auto', { convTraining: false });
@@ -51,13 +52,13 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
   try {
     const env =
       family.input === 'features'
-        ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata, testTimeFlip }
+        ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata, testTimeViews }
         : { metadata };
     const onnx = family.toOnnx(model, env);
     const images = parseCsv(fs.readFileSync(path.join(split.dir, 'test.csv'), 'utf8'))
       .slice(0, params.parity_images)
       .map((e) => path.join(split.root, e.path));
-    const parity = await parityCheck({ tf, model, onnx, images, spec, backbone, testTimeFlip: backbone !== undefined && testTimeFlip });
+    const parity = await parityCheck({ tf, model, onnx, images, spec, backbone, testTimeViews: backbone ? testTimeViews : ['center'] });
     if (!(parity.maxAbsDiff <= params.parity_tolerance)) {
       throw new Error(`parity check failed: max |onnx - tfjs| logit difference ${parity.maxAbsDiff.toExponential(3)} over ${parity.n} test images exceeds ${params.parity_tolerance}; the export is not written`);
     }

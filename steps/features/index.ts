@@ -14,7 +14,15 @@ const schema = Type.Object(
   {
     views: ViewsSpecSchema,
     tta: Type.Object(
-      { flip: Type.Boolean({ default: false, description: 'Also the mirrored view: evaluation and the exported model average both (about +4 points here, 2x inference).' }) },
+      {
+        flip: Type.Boolean({ default: false, description: 'Also the mirrored view: evaluation and the exported model average both (about +4 points here, 2x inference).' }),
+        zoom: Type.Array(Type.Integer({ minimum: 8 }), {
+          default: [],
+          description:
+            'Zoomed views: for each z, the centre z x z of the crop resized back to the crop size (and its mirror with flip), averaged with the others ' +
+            'in evaluation and inside the exported graph. Each view costs one more backbone pass per request (BENCHMARKS.md).',
+        }),
+      },
       { default: {}, additionalProperties: false, description: 'Test-time augmentation for validation, test and serving.' },
     ),
     batch_size: performanceKnob(Type.Integer({ minimum: 1, default: 16, description: 'Images per onnxruntime run.' })),
@@ -27,7 +35,7 @@ export type FeaturesParams = Static<typeof schema>;
 
 export const featuresStep = defineStep({
   name: 'features',
-  version: 1,
+  version: 2,
   description: 'Compute frozen-backbone features (and augmented views of training images) into the feature store.',
   schema,
   needs: ['split'],

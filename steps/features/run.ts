@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { extractFeatures, featureSpace } from '../../ml/features/extract.ts';
 import { loadBackbone } from '../../ml/onnx/backbone.ts';
-import { resolvePreprocessSpec, resolveViewsSpec, viewNames } from '../../ml/preprocess/index.ts';
+import { assertZoom, resolvePreprocessSpec, resolveViewsSpec, viewNames } from '../../ml/preprocess/index.ts';
 import type { StepContext } from '../../runner/context.ts';
-import { backboneSection } from '../sections/backbone.ts';
+import { backboneSection, featureNodesOf } from '../sections/backbone.ts';
 import { parseCsv } from '../split/manifest.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { ensureBackboneFile } from './backbone-file.ts';
@@ -17,21 +17,22 @@ export async function runFeatures(ctx: StepContext, params: FeaturesParams) {
   const split = ctx.input<SplitResult>('split');
   const spec = resolvePreprocessSpec(bb.preprocessing);
   const views = resolveViewsSpec(params.views);
-  const evalViews = { flip: params.tta.flip, crops: 0 };
+  const evalViews = { flip: params.tta.flip, crops: 0, zoom: [...new Set(params.tta.zoom)] };
+  for (const z of evalViews.zoom) assertZoom(z, spec.crop);
   const file = ctx.resolvePath(bb.path);
   await ensureBackboneFile(file, bb.sha256, bb.url, ctx.log);
   const backbone = await loadBackbone({
     path: file,
     sha256: bb.sha256,
     input: bb.input,
-    featureNode: { tensor: bb.feature_node.tensor, scale: bb.feature_node.scale, zeroPoint: bb.feature_node.zero_point },
+    featureNode: featureNodesOf(bb),
     threads: bb.threads,
   });
   try {
     const read = (name: string, train: boolean) =>
       parseCsv(fs.readFileSync(path.join(split.dir, name), 'utf8')).map((e) => ({ path: path.join(split.root, e.path), sha256: e.sha256, train }));
     const images = [...read('train.csv', true), ...read('test.csv', false)];
-    const space = featureSpace(backbone.sha256, spec);
+    const space = featureSpace(backbone.featureId, spec);
     let bar: ReturnType<typeof ctx.progress> | undefined;
     let last = 0;
     const out = await extractFeatures({

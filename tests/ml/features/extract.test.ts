@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { extractFeatures, featureSpace, wantedKeys, type ExtractImage, type ExtractOptions } from '../../../ml/features/extract.ts';
 import type { FeatureKey, FeatureRow, FeatureSpace, FeatureStorePort } from '../../../ml/features/feature-store-port.ts';
 import { loadBackbone, type Backbone } from '../../../ml/onnx/backbone.ts';
-import { DEFAULT_PREPROCESS, preprocess, preprocessViews } from '../../../ml/preprocess/index.ts';
+import { DEFAULT_PREPROCESS, preprocess, preprocessViews, viewsOfBatch } from '../../../ml/preprocess/index.ts';
 import { backboneFeatureNode, backbonePath, backboneSha256, miniDataDir } from '../../helpers/paths.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -53,7 +53,7 @@ describe('extractFeatures', () => {
   let counting: ExtractOptions['backbone'];
   before(async () => {
     backbone = await loadBackbone({ path: backbonePath, sha256: backboneSha256, featureNode: backboneFeatureNode, threads: 2 });
-    counting = { sha256: backbone.sha256, dim: backbone.dim, features: (b, n) => (inferences++, backbone.features(b, n)) };
+    counting = { featureId: backbone.featureId, dim: backbone.dim, features: (b, n) => (inferences++, backbone.features(b, n)) };
   });
   after(() => backbone?.dispose());
   const run = (store: FeatureStorePort, images: readonly ExtractImage[], extra: Partial<ExtractOptions> = {}) =>
@@ -89,7 +89,7 @@ describe('extractFeatures', () => {
     const store = new MemoryStore();
     const images = listImages(4);
     await run(store, images);
-    const space = featureSpace(backbone.sha256, DEFAULT_PREPROCESS);
+    const space = featureSpace(backbone.featureId, DEFAULT_PREPROCESS);
     for (const img of images) {
       assert.deepEqual(store.views(space, img.sha256), img.train ? ['center', 'crop1', 'crop2', 'flip'] : ['center']);
     }
@@ -98,15 +98,21 @@ describe('extractFeatures', () => {
       ['center', 'flip'],
       'the same photo listed twice is computed once, with the union of its views',
     );
+    // Training photos are the folds' validation photos too: they also get the test-time views.
+    const tta = { flip: true, crops: 0 };
+    assert.deepEqual(wantedKeys([{ ...images[0]!, train: true }], { flip: false, crops: 1 }, tta).map((k) => k.view), ['center', 'crop1', 'flip']);
+    assert.deepEqual(wantedKeys([{ ...images[0]!, train: false }], { flip: false, crops: 1 }, tta).map((k) => k.view), ['center', 'flip']);
   });
 
   it('stores exactly backbone.features(preprocess(photo)) for every view', async () => {
     const store = new MemoryStore();
     const images = listImages(3);
-    await run(store, images, { batchSize: 5 });
-    const space = featureSpace(backbone.sha256, DEFAULT_PREPROCESS);
+    // Test-time zoom views too: the centre crop zoomed in JS must be what the exported graph zooms (zoom.test.ts).
+    await run(store, images, { batchSize: 5, evalViews: { flip: true, crops: 0, zoom: [192] } });
+    const space = featureSpace(backbone.featureId, DEFAULT_PREPROCESS);
     for (const img of images.filter((i) => i.train)) {
-      const views = await preprocessViews(img.path, DEFAULT_PREPROCESS, { flip: true, crops: 2 }, img.sha256);
+      const views = await preprocessViews(img.path, DEFAULT_PREPROCESS, { flip: true, crops: 2, zoom: [192] }, img.sha256);
+      assert.deepEqual(views.map((v) => v.view), ['center', 'flip', 'crop1', 'crop2', 'zoom192', 'zoom192_flip']);
       for (const v of views) {
         const want = await backbone.features(v.data, 1);
         const got = (await store.load(space, [{ imageSha256: img.sha256, view: v.view }])).data;
@@ -114,8 +120,11 @@ describe('extractFeatures', () => {
       }
     }
     const test = images.find((i) => !i.train)!;
-    const want = await backbone.features(await preprocess(test.path, DEFAULT_PREPROCESS), 1);
+    const centre = await preprocess(test.path, DEFAULT_PREPROCESS);
+    const want = await backbone.features(centre, 1);
     assert.ok(maxAbsDiff((await store.load(space, [{ imageSha256: test.sha256, view: 'center' }])).data, want) < 1e-6);
+    const zoomed = await backbone.features(viewsOfBatch(centre, 1, 224, 'zoom192_flip'), 1);
+    assert.ok(maxAbsDiff((await store.load(space, [{ imageSha256: test.sha256, view: 'zoom192_flip' }])).data, zoomed) < 1e-6);
   });
 
   it('stops between batches on abort, keeping what was stored', async () => {

@@ -6,7 +6,7 @@ import { loadBackbone, type Backbone } from '../../../ml/onnx/backbone.ts';
 import { composeHeadModel } from '../../../ml/onnx/compose-head.ts';
 import { decodeModel, getMetadata, type IValueInfoProto } from '../../../ml/onnx/proto.ts';
 import { createSession, runLogits } from '../../../ml/onnx/session.ts';
-import { DEFAULT_PREPROCESS, preprocess } from '../../../ml/preprocess/index.ts';
+import { DEFAULT_PREPROCESS, preprocess, viewsOfBatch } from '../../../ml/preprocess/index.ts';
 import { backboneFeatureNode, backbonePath, backboneSha256 } from '../../helpers/paths.ts';
 import { argmax, denseForward, originalClassifier, photos, randomLayer } from './fixtures.ts';
 
@@ -102,6 +102,33 @@ describe('composeHeadModel', () => {
     const plain = denseForward(layers, a, 2);
     assert.ok(plain.some((v, i) => Math.abs(v - want[i]!) > 1e-3), 'the flipped branch changes the result');
     await session.release();
+  });
+
+  it('with testTimeViews, equals the head on the mean of the views computed separately (flip, zoom, zoomed mirror)', async () => {
+    const layers = [randomLayer(1280, 16, 'relu', 31), randomLayer(16, 5, 'linear', 32, 0.3)];
+    const views = ['center', 'flip', 'zoom192', 'zoom192_flip'];
+    const model = composeHeadModel(bytes, { backboneInput: 'input', featureNode: backboneFeatureNode, layers, testTimeViews: views, featuresOutput: 'features' });
+    const session = await createSession(model, { intraOpNumThreads: 2 });
+    const batch = await batchOf(photos(1).slice(0, 2));
+    const mean = new Float32Array(2 * 1280);
+    const each: Float32Array[] = [];
+    for (const v of views) {
+      const f = await backbone.features(viewsOfBatch(batch, 2, 224, v), 2);
+      each.push(f);
+      for (let i = 0; i < mean.length; i++) mean[i] += f[i]! / views.length;
+    }
+    const { data: feats } = await runLogits(session, 'images', batch, 2, [3, 224, 224], 'features');
+    const worst = feats.reduce((m, v, i) => Math.max(m, Math.abs(v - mean[i]!)), 0);
+    assert.ok(worst < 2e-3, `features: max |graph - mean of views| = ${worst}`);
+    const want = denseForward(layers, mean, 2);
+    const { data } = await runLogits(session, 'images', batch, 2, [3, 224, 224], 'logits');
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(data[i]! - want[i]!) < 1e-3, `logit ${i}: ${data[i]} vs ${want[i]}`);
+    // Every view matters: the zoomed views are not the centre or its mirror.
+    const differs = (a: Float32Array, b: Float32Array) => a.some((v, i) => Math.abs(v - b[i]!) > 1e-2);
+    assert.ok(differs(each[2]!, each[0]!) && differs(each[3]!, each[1]!) && differs(each[2]!, each[3]!));
+    await session.release();
+    assert.throws(() => composeHeadModel(bytes, { backboneInput: 'input', featureNode: backboneFeatureNode, layers, testTimeViews: ['crop1'] }), /test-time view 'crop1' cannot be computed inside the exported graph/);
+    assert.throws(() => composeHeadModel(bytes, { backboneInput: 'input', featureNode: backboneFeatureNode, layers, testTimeViews: ['zoom193'] }), /tta.zoom 193: .* with 224 - z even/);
   });
 
   it('with featuresOutput, a second output carries the head input (flip-averaged features); logits unchanged', async () => {

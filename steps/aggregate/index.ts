@@ -7,6 +7,7 @@ import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
 import { backendPreferences } from '../../ml/backends/preferences.ts';
 import { defineStep } from '../../runner/step.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
+import { backboneSection } from '../sections/backbone.ts';
 
 /** Test metrics a winner can be picked by (`test.<name>`). */
 const METRICS = ['accuracy', 'top5_accuracy', 'macro_precision', 'macro_recall', 'macro_f1', 'log_loss', 'roc_auc_macro'] as const;
@@ -45,7 +46,7 @@ export const aggregateStep = defineStep({
   description: 'Select the best configuration per architecture over folds, evaluate on test, pick the winner, refit, report.',
   schema,
   needs: ['split', 'features', 'grid', 'train'],
-  reads: [artifactsSection],
+  reads: [artifactsSection, backboneSection],
   resource: 'cpu',
   run: async (ctx, params) => (await import('./run.ts')).runAggregate(ctx, params),
 });

@@ -14,6 +14,7 @@ import type { FeaturesResult } from '../features/features-result.ts';
 import type { GridResult } from '../grid/grid-result.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { TrainingData } from '../train/datasets.ts';
+import { tapDataFor } from '../train/tap-data.ts';
 import { modelContentHash } from '../train/model-content.ts';
 import { runData, runRequest } from '../train/run-request.ts';
 import { reuseFinished, trainTracked } from '../train/track-run.ts';
@@ -75,7 +76,7 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
       ),
     );
     const { tf } = await selectBackend('auto', { convTraining: false });
-    const data = new TrainingData(split, features, ctx.stores);
+    const data = new TrainingData(split, features, ctx.stores, tapDataFor(ctx, split, features));
     const byId = new Map(runs.map((r) => [r.runId, r]));
     const evaluations: (Summary['evaluations'][number] & { report: ClassificationReport })[] = [];
     for (const pick of selection.perArchitecture) {

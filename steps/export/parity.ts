@@ -18,7 +18,7 @@ export interface ParityInput {
   readonly images: readonly string[];
   readonly spec: PreprocessSpec;
   /** For feature families: the backbone whose features the head takes. Absent for pixel families. */
-  readonly backbone?: Backbone;
+  readonly backbone?: Pick<Backbone, 'features'>;
   /** The head takes the mean of the features of the image and its mirror (TTA in the graph). */
   readonly testTimeFlip?: boolean;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { selectBackend } from '../../ml/backends/select-backend.ts';
 import { getFamily } from '../../ml/families/index.ts';
+import { openTap } from '../../ml/features/tap.ts';
 import { loadBackbone, readVerified } from '../../ml/onnx/backbone.ts';
 import { preprocessingId, resolvePreprocessSpec } from '../../ml/preprocess/index.ts';
 import { loadTrained } from '../../ml/training/model-io.ts';
@@ -42,13 +43,18 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
   });
   const { tf } = await selectBackend('auto', { convTraining: false });
   const { model } = await loadTrained(agg.winner.modelDir, tf);
-  const backbone = family.input === 'features' ? await loadBackbone({ path: backboneFile, sha256: bb.sha256, input: bb.input, featureNode, threads: bb.threads }) : undefined;
+  // The tfjs side of the parity check reads what the model was trained on: a tap family's tapped tensor, else the pooled features.
+  const tapped = family.tap?.(entry as never);
+  const backbone =
+    family.input !== 'features' ? undefined
+    : tapped ? await openTap(await readVerified(backboneFile, bb.sha256), { sha256: bb.sha256, input: bb.input, from: tapped, threads: bb.threads }).then((t) => ({ features: t.floatFeatures, dispose: t.dispose }))
+    : await loadBackbone({ path: backboneFile, sha256: bb.sha256, input: bb.input, featureNode, threads: bb.threads });
   try {
     const env =
       family.input === 'features'
         ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata, testTimeFlip }
         : { metadata };
-    const onnx = family.toOnnx(model, env);
+    const onnx = family.toOnnx(model, env, entry as never);
     const images = parseCsv(fs.readFileSync(path.join(split.dir, 'test.csv'), 'utf8'))
       .slice(0, params.parity_images)
       .map((e) => path.join(split.root, e.path));

@@ -18,7 +18,6 @@ export const finetuneSchema = Type.Object(
   {
     family: Type.Literal('finetune', { description: 'Fine-tunes the backbone layers after `from`, and a head, on the training photos.' }),
     from: Type.String({
-      minLength: 1,
       pattern: '^[^\\s]+$',
       description: "The quantized backbone tensor whose following layers train: '624_quantized' (MobileNetV2-int8: final 1x1 conv) or '621_quantized' (also the last block's projection).",
     }),

@@ -11,7 +11,7 @@ import { dequantizeRows, openTap, tapSpace, type Tap } from '../../ml/features/t
 import { readVerified } from '../../ml/onnx/backbone.ts';
 import type { TrainableTail } from '../../ml/onnx/dequantize.ts';
 import { viewNames, type ViewsSpec } from '../../ml/preprocess/index.ts';
-import type { FeatureStore } from '../../stores/index.ts';
+import type { FeatureStorePort } from '../../ml/features/feature-store-port.ts';
 import type { StepContext } from '../../runner/context.ts';
 import type { FeaturesResult } from '../features/features-result.ts';
 import { backboneSection } from '../sections/backbone.ts';
@@ -50,7 +50,7 @@ export class TapData {
   constructor(
     readonly split: SplitResult,
     readonly features: FeaturesResult,
-    readonly store: FeatureStore,
+    readonly store: FeatureStorePort,
     readonly backbone: BackboneFileRef,
     readonly log: (message: string) => void = () => undefined,
   ) {}

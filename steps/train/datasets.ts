@@ -124,7 +124,8 @@ export class TrainingData {
     let hit = this.#cache.get(id);
     if (!hit) {
       const entries = this.entries(manifest);
-      hit = tap.load(from, entries, training).then(({ x }) => shareDataset({ x, y: Int32Array.from(entries.flatMap((e) => (training ? this.features.views.map(() => this.label(e)) : [this.label(e)]))), n: training ? entries.length * this.features.views.length : entries.length }));
+      const y = Int32Array.from(entries.flatMap((e) => (training ? this.features.views.map(() => this.label(e)) : [this.label(e)])));
+      hit = tap.load(from, entries, training).then((x) => shareDataset({ x, y, n: y.length }));
       hit.catch(() => this.#cache.delete(id));
       this.#cache.set(id, hit);
     }

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { extractFeatures } from '../../ml/features/extract.ts';
 import { dequantizeRows, openTap, tapSpace, type Tap } from '../../ml/features/tap.ts';
 import { readVerified } from '../../ml/onnx/backbone.ts';
-import type { TrainableTail } from '../../ml/onnx/dequantize.ts';
 import { viewNames, type ViewsSpec } from '../../ml/preprocess/index.ts';
 import type { FeatureStorePort } from '../../ml/features/feature-store-port.ts';
 import type { StepContext } from '../../runner/context.ts';
@@ -91,14 +90,13 @@ export class TapData {
   }
 
   /** Float NHWC rows of `entries`: one per view when training, the mean of the test-time views otherwise. */
-  async load(from: string, entries: readonly ManifestEntry[], training: boolean): Promise<{ x: Float32Array; rows: number; tail: TrainableTail; inputDim: number }> {
+  async load(from: string, entries: readonly ManifestEntry[], training: boolean): Promise<Float32Array> {
     const shape = await this.shape(from);
     const views = training ? this.features.views : this.features.tta;
     const keys = entries.flatMap((e) => views.map((view) => ({ imageSha256: e.sha256, view })));
     const { data } = await this.store.load(tapSpace(this.features.space, from), keys);
     const x = dequantizeRows(data, keys.length, shape);
-    const inputDim = shape.positions * shape.channels;
-    return { x: training ? x : meanOfGroups(x, inputDim, views.length), rows: training ? keys.length : entries.length, tail: shape.tail, inputDim };
+    return training ? x : meanOfGroups(x, shape.positions * shape.channels, views.length);
   }
 }
 

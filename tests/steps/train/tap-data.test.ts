@@ -67,13 +67,13 @@ for (const backend of backends) {
     const image = await preprocess(path.join(root, entries[2]!.path), DEFAULT_PREPROCESS);
     const direct = await tap.floatFeatures(image, 1);
     const train = await data.load('624_quantized', entries.slice(0, 2), true);
-    assert.equal(train.x.length, 4 * 49 * 320);
+    assert.equal(train.length, 4 * 49 * 320);
     const test = await data.load('624_quantized', entries.slice(2), false);
-    assert.equal(test.x.length, 49 * 320);
+    assert.equal(test.length, 49 * 320);
     const flip = (await store.load(space, [{ imageSha256: entries[2]!.sha256, view: 'flip' }])).data;
     const flipRows = dequantizeRows(flip, 1, shape);
     let max = 0;
-    for (let i = 0; i < direct.length; i++) max = Math.max(max, Math.abs(test.x[i]! - (direct[i]! + flipRows[i]!) / 2));
+    for (let i = 0; i < direct.length; i++) max = Math.max(max, Math.abs(test[i]! - (direct[i]! + flipRows[i]!) / 2));
     assert.ok(max < 1e-6, `eval row = mean of centre and flip (max diff ${max})`);
   });
 }

@@ -5,6 +5,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { type Static, type TSchema } from '../../runner/schema-builder.ts';
+import type { TrainableTail } from '../onnx/dequantize-tail.ts';
 import type { FeatureNodes } from '../onnx/types.ts';
 
 export type Tf = typeof tfjs;
@@ -18,6 +19,8 @@ export interface BuildDims {
   readonly numClasses: number;
   /** Base seed; each layer's initialiser gets its own seed derived from it. */
   readonly seed: number;
+  /** Families with a `tap`: the backbone's layers after the tapped tensor, dequantized (their initial weights). */
+  readonly backboneTail?: TrainableTail;
 }
 
 /** The pretrained backbone a feature head is composed onto (bytes of the ONNX model, its input, the feature node). */
@@ -49,10 +52,16 @@ export interface Family<S extends TSchema = TSchema> {
   readonly schema: S;
   /** What the model consumes: frozen backbone features or preprocessed pixels (NHWC in tfjs). */
   readonly input: 'features' | 'pixels';
+  /**
+   * Feature families that read an intermediate backbone tensor rather than `backbone.feature_node`: the tensor's
+   * name. Their inputs are that tensor, dequantized, NHWC-flattened (`positions x channels`), cached in a feature
+   * space of their own, and `dims.backboneTail` carries the backbone layers after it.
+   */
+  tap?(spec: Static<S>): string;
   /** Builds an untrained model whose output is logits (no softmax). Method syntax keeps the registry assignable. */
   build(tf: Tf, spec: Static<S>, dims: BuildDims): LayersModel;
-  /** ONNX bytes with input `images` float32 [N,3,S,S] and output `logits` [N,C]. */
-  toOnnx(model: LayersModel, env: OnnxEnv): Uint8Array;
+  /** ONNX bytes with input `images` float32 [N,3,S,S] and output `logits` [N,C]; `spec` is the trained entry. */
+  toOnnx(model: LayersModel, env: OnnxEnv, spec?: Static<S>): Uint8Array;
 }
 
 /** Identity helper that keeps a family's schema type for `build`'s `spec` parameter. */

@@ -9,18 +9,23 @@ export function headLayers(model: LayersModel): DenseLayer[] {
     const kind = layer.getClassName();
     if (kind === 'InputLayer' || kind === 'Dropout') continue;
     if (kind !== 'Dense') throw new Error(`head export: layer '${layer.name}' is a ${kind}; only Dense and Dropout are exported`);
-    const config = layer.getConfig() as { activation?: string; useBias?: boolean };
-    const activation = config.activation ?? 'linear';
-    if (!(DENSE_ACTIVATIONS as readonly string[]).includes(activation)) {
-      throw new Error(`head export: layer '${layer.name}' has activation '${activation}'; supported: ${DENSE_ACTIVATIONS.join(', ')}`);
-    }
-    const [kernelT, biasT] = layer.getWeights();
-    if (!kernelT || kernelT.shape.length !== 2) throw new Error(`head export: layer '${layer.name}' has no 2-d kernel`);
-    const [inDim, outDim] = kernelT.shape as [number, number];
-    const kernel = Float32Array.from(kernelT.dataSync());
-    const bias = biasT && config.useBias !== false ? Float32Array.from(biasT.dataSync()) : new Float32Array(outDim);
-    out.push({ inDim, outDim, kernel, bias, activation: activation as DenseActivation });
+    out.push(denseLayer(layer));
   }
   if (out.length === 0) throw new Error('head export: the model has no Dense layer');
   return out;
+}
+
+/** One tfjs Dense layer as plain arrays (throws naming the layer when its activation cannot be exported). */
+export function denseLayer(layer: LayersModel['layers'][number]): DenseLayer {
+  const config = layer.getConfig() as { activation?: string; useBias?: boolean };
+  const activation = config.activation ?? 'linear';
+  if (!(DENSE_ACTIVATIONS as readonly string[]).includes(activation)) {
+    throw new Error(`head export: layer '${layer.name}' has activation '${activation}'; supported: ${DENSE_ACTIVATIONS.join(', ')}`);
+  }
+  const [kernelT, biasT] = layer.getWeights();
+  if (!kernelT || kernelT.shape.length !== 2) throw new Error(`head export: layer '${layer.name}' has no 2-d kernel`);
+  const [inDim, outDim] = kernelT.shape as [number, number];
+  const kernel = Float32Array.from(kernelT.dataSync());
+  const bias = biasT && config.useBias !== false ? Float32Array.from(biasT.dataSync()) : new Float32Array(outDim);
+  return { inDim, outDim, kernel, bias, activation: activation as DenseActivation };
 }

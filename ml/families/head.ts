@@ -6,7 +6,7 @@
 import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
 import { composeHeadModel } from '../onnx/compose-head.ts';
 import { DENSE_ACTIVATIONS } from '../onnx/types.ts';
-import { defineFamily } from './family.ts';
+import { defineFamily, type Tf } from './family.ts';
 import { headLayers } from './head-onnx.ts';
 import { glorot } from './seeds.ts';
 
@@ -29,7 +29,7 @@ const DropoutSpec = Type.Object(
  * A hidden layer is one of two shapes. The pipeline validator reports an anyOf against the branch that fits the
  * data best, so `{ dropuot: 0.3 }` gets "did you mean 'dropout'?" rather than errors from both shapes.
  */
-const LayerSpec = Type.Union([DenseSpec, DropoutSpec], { description: 'A hidden layer: { dense: <units>, activation: <name> } or { dropout: <rate> }.' });
+export const LayerSpec = Type.Union([DenseSpec, DropoutSpec], { description: 'A hidden layer: { dense: <units>, activation: <name> } or { dropout: <rate> }.' });
 
 export const headSchema = Type.Object(
   {
@@ -45,6 +45,19 @@ export const headSchema = Type.Object(
 );
 export type HeadSpec = Static<typeof headSchema>;
 
+/** Appends the hidden layers of `layers` and the output Dense to `numClasses` logits (shared with `finetune`). */
+export function addHead(tf: Tf, model: ReturnType<Tf['sequential']>, layers: HeadSpec['layers'] & object, numClasses: number, seed: number): void {
+  layers.forEach((layer, i) => {
+    const name = `${'dense' in layer ? 'hidden' : 'dropout'}_${i + 1}`;
+    if ('dense' in layer) {
+      model.add(tf.layers.dense({ name, units: layer.dense, activation: layer.activation ?? 'relu', kernelInitializer: glorot(tf, seed, name) }));
+    } else {
+      model.add(tf.layers.dropout({ name, rate: layer.dropout }));
+    }
+  });
+  model.add(tf.layers.dense({ name: 'logits', units: numClasses, activation: 'linear', kernelInitializer: glorot(tf, seed, 'logits') }));
+}
+
 export const head = defineFamily({
   name: 'head',
   description: 'Dense layers on frozen backbone features (linear classifier when layers is empty).',
@@ -54,15 +67,7 @@ export const head = defineFamily({
     if (!dims.inputDim) throw new Error('family head needs inputDim (the backbone feature size)');
     const model = tf.sequential({ name: 'head' });
     model.add(tf.layers.inputLayer({ inputShape: [dims.inputDim], name: 'features' }));
-    (spec.layers ?? []).forEach((layer, i) => {
-      const name = `${'dense' in layer ? 'hidden' : 'dropout'}_${i + 1}`;
-      if ('dense' in layer) {
-        model.add(tf.layers.dense({ name, units: layer.dense, activation: layer.activation ?? 'relu', kernelInitializer: glorot(tf, dims.seed, name) }));
-      } else {
-        model.add(tf.layers.dropout({ name, rate: layer.dropout }));
-      }
-    });
-    model.add(tf.layers.dense({ name: 'logits', units: dims.numClasses, activation: 'linear', kernelInitializer: glorot(tf, dims.seed, 'logits') }));
+    addHead(tf, model, spec.layers ?? [], dims.numClasses, dims.seed);
     return model;
   },
   toOnnx(model, env) {

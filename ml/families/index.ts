@@ -4,11 +4,12 @@
 import { Type, type TSchema } from '../../runner/schema-builder.ts';
 import { cnn } from './cnn.ts';
 import type { Family } from './family.ts';
+import { finetune } from './finetune.ts';
 import { head } from './head.ts';
 
 export type { BackboneRef, BuildDims, Family, OnnxEnv, Tf } from './family.ts';
 
-export const families: readonly Family[] = [head, cnn];
+export const families: readonly Family[] = [head, cnn, finetune];
 
 /** The family called `name`, or an error listing the known ones. */
 export function getFamily(name: string): Family {

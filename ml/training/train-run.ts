@@ -73,6 +73,7 @@ export async function trainRun(job: TrainJob, onEpoch: (e: EpochMetrics) => void
     channels: family.input === 'pixels' ? shape[2] : undefined,
     numClasses: job.numClasses,
     seed: hp.seed,
+    backboneTail: job.backboneTail,
   });
   const trainer = createTrainer(tf, model, hp, family.input === 'pixels' ? 32 : 2048);
   const train = hostBatches(tf, job.train, shape, job.numClasses, hp.labelSmoothing);

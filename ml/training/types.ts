@@ -1,5 +1,6 @@
 /** The contract of one training run, shared by the trainer, the worker and its caller. */
 import type { BackendPreference } from '../backends/select-backend.ts';
+import type { TrainableTail } from '../onnx/dequantize-tail.ts';
 import type { Hyperparams } from './hyperparams.ts';
 
 /** Row-major samples: `x` holds n rows (features: n x inputDim; pixels: n x S x S x C, NHWC), `y` class ids. */
@@ -24,6 +25,8 @@ export interface TrainJob {
   readonly inputDim?: number;
   /** Pixel families: [S, S, C] (NHWC). */
   readonly inputShape?: readonly [number, number, number];
+  /** Families with a tap (`finetune`): the dequantized backbone layers they start from. */
+  readonly backboneTail?: TrainableTail;
 }
 
 /**

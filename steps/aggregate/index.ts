@@ -10,6 +10,7 @@ import { defineStep } from '../../runner/step.ts';
 import { didYouMean } from '../../runner/config/suggest.ts';
 import { architecturesSection } from '../sections/architectures.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
+import { backboneSection } from '../sections/backbone.ts';
 
 /** Test metrics a winner can be picked by (`test.<name>`): a selection on the test split, kept for comparison. */
 const TEST_METRICS = ['accuracy', 'top5_accuracy', 'macro_precision', 'macro_recall', 'macro_f1', 'log_loss', 'roc_auc_macro'] as const;
@@ -63,7 +64,7 @@ export const aggregateStep = defineStep({
   description: 'Select the best configuration per architecture over folds, evaluate on test, pick the winner, refit, report.',
   schema,
   needs: ['split', 'features', 'grid', 'train'],
-  reads: [artifactsSection, architecturesSection],
+  reads: [artifactsSection, architecturesSection, backboneSection],
   check(params, ctx) {
     const declared = Object.keys((ctx.section(architecturesSection) ?? {}) as Record<string, unknown>);
     if (params.baseline === null || params.baseline === undefined || declared.includes(params.baseline)) return [];

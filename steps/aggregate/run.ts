@@ -15,6 +15,7 @@ import type { FeaturesResult } from '../features/features-result.ts';
 import type { GridResult } from '../grid/grid-result.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { TrainingData } from '../train/datasets.ts';
+import { tapDataFor } from '../train/tap-data.ts';
 import { modelContentHash } from '../train/model-content.ts';
 import { runRequest } from '../train/run-request.ts';
 import { reuseFinished } from '../train/track-run.ts';
@@ -82,7 +83,7 @@ export async function runAggregate(ctx: StepContext, params: AggregateParams) {
       ),
     );
     const { tf } = await selectBackend('auto', { convTraining: false });
-    const data = new TrainingData(split, features, ctx.stores);
+    const data = new TrainingData(split, features, ctx.stores, tapDataFor(ctx, split, features));
     const byId = new Map(runs.map((r) => [r.runId, r]));
     const cv = await crossValidate(tf, selection.candidates, byId, grid.architectures, data);
     const tested = new Map<string, Promise<TestEvaluation>>();

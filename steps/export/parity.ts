@@ -18,7 +18,7 @@ export interface ParityInput {
   readonly images: readonly string[];
   readonly spec: PreprocessSpec;
   /** For feature families: the backbone whose features the head takes. Absent for pixel families. */
-  readonly backbone?: Backbone;
+  readonly backbone?: Pick<Backbone, 'features'>;
   /** The head takes the mean of the features of these views of each image (TTA in the graph); default [center]. */
   readonly testTimeViews?: readonly string[];
 }
@@ -39,12 +39,13 @@ export async function parityCheck(p: ParityInput): Promise<{ maxAbsDiff: number;
   let reference: Float32Array;
   if (p.backbone) {
     const views = p.testTimeViews ?? ['center'];
-    const feats = new Float32Array(n * p.backbone.dim);
+    let feats: Float32Array | undefined;
     for (const view of views) {
       const f = await p.backbone.features(viewsOfBatch(batch, n, s, view), n);
+      feats ??= new Float32Array(f.length);
       for (let i = 0; i < feats.length; i++) feats[i] += f[i]! / views.length;
     }
-    reference = predictLogits(p.tf, p.model, feats, n);
+    reference = predictLogits(p.tf, p.model, feats!, n);
   } else {
     reference = predictLogits(p.tf, p.model, nchwToNhwc(batch, n, 3, s, s), n);
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { selectBackend } from '../../ml/backends/select-backend.ts';
 import { foldTemperature } from '../../ml/calibration/fold-temperature.ts';
 import { getFamily } from '../../ml/families/index.ts';
+import { openTap } from '../../ml/features/tap.ts';
 import { loadBackbone, readVerified } from '../../ml/onnx/backbone.ts';
 import { preprocessingId, resolvePreprocessSpec } from '../../ml/preprocess/index.ts';
 import { loadTrained } from '../../ml/training/model-io.ts';
@@ -48,13 +49,18 @@ export async function runExport(ctx: StepContext, params: ExportParams) {
   // The calibration temperature goes into the weights: the graph's logits are logits / T, so `prob` = softmax of
   // them is calibrated, and the parity check below compares the scaled model with its export.
   foldTemperature(tf, model, agg.winner.temperature);
-  const backbone = family.input === 'features' ? await loadBackbone({ path: backboneFile, sha256: bb.sha256, input: bb.input, featureNode, threads: bb.threads }) : undefined;
+  // The tfjs side of the parity check reads what the model was trained on: a tap family's tapped tensor, else the pooled features.
+  const tapped = family.tap?.(entry as never);
+  const backbone =
+    family.input !== 'features' ? undefined
+    : tapped ? await openTap(await readVerified(backboneFile, bb.sha256), { sha256: bb.sha256, input: bb.input, from: tapped, threads: bb.threads }).then((t) => ({ features: t.floatFeatures, dispose: t.dispose }))
+    : await loadBackbone({ path: backboneFile, sha256: bb.sha256, input: bb.input, featureNode, threads: bb.threads });
   try {
     const env =
       family.input === 'features'
         ? { backbone: { bytes: await readVerified(backboneFile, bb.sha256), input: bb.input, featureNode }, metadata, testTimeViews }
         : { metadata };
-    const onnx = family.toOnnx(model, env);
+    const onnx = family.toOnnx(model, env, entry as never);
     const images = parseCsv(fs.readFileSync(path.join(split.dir, 'test.csv'), 'utf8'))
       .slice(0, params.parity_images)
       .map((e) => path.join(split.root, e.path));

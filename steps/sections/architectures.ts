@@ -7,7 +7,9 @@ export const architecturesSection = defineSection({
   key: 'architectures',
   description:
     "Named architectures. Family 'head': dense layers on frozen backbone features (`layers: []` is a linear softmax classifier). " +
-    "Family 'cnn': a small VGG-style net trained from pixels. Add one here, then list it in the grid stage.",
+    "Family 'cnn': a small VGG-style net trained from pixels. " +
+    "Family 'finetune': the backbone's last 1x1 convolutions (from a tapped tensor, dequantized) and a head, trained together. " +
+    'Add one here, then list it in the grid stage.',
   schema: namedMap('^[a-z][a-z0-9_]*$', architectureSchema(), { minProperties: 1 }),
 });
 

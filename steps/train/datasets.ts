@@ -17,15 +17,8 @@ import { parseCsv, type ManifestEntry } from '../split/manifest.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import type { ArchitectureEntry } from '../sections/architectures.ts';
 import { pixelSpec } from './pixel-spec.ts';
-
-/** Rows averaged in consecutive groups of `k` (k = 1 returns the data as is). */
-function meanOfGroups(data: Float32Array, dim: number, k: number): Float32Array {
-  if (k === 1) return data;
-  const n = data.length / dim / k;
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) for (let v = 0; v < k; v++) for (let j = 0; j < dim; j++) out[i * dim + j] += data[(i * k + v) * dim + j] / k;
-  return out;
-}
+import { meanOfGroups, type TapData } from './tap-data.ts';
+import type { TrainableTail } from '../../ml/onnx/dequantize-tail.ts';
 
 export class TrainingData {
   readonly split: SplitResult;
@@ -35,11 +28,14 @@ export class TrainingData {
   /** Promises, so that parallel runs asking for the same set share one load. */
   readonly #cache = new Map<string, Promise<Dataset>>();
   readonly #pixels = new Map<string, Float32Array>();
+  /** Inputs of families with a tap (`finetune`); absent when the caller has no backbone file to extract from. */
+  readonly #tap: TapData | undefined;
 
-  constructor(split: SplitResult, features: FeaturesResult, stores: { readonly features: FeatureStore }) {
+  constructor(split: SplitResult, features: FeaturesResult, stores: { readonly features: FeatureStore }, tap?: TapData) {
     this.split = split;
     this.features = features;
     this.#stores = stores;
+    this.#tap = tap;
     this.#failed = new Set(features.failed.map((f) => f.sha256));
   }
 
@@ -115,13 +111,41 @@ export class TrainingData {
    * TTA mean otherwise) for feature families, preprocessed pixels at the net's input size for pixel families.
    */
   async inputs(entry: ArchitectureEntry, manifest: string, training: boolean): Promise<Dataset> {
-    if (getFamily(entry.family).input === 'features') return this.featureSet(manifest, training);
+    const family = getFamily(entry.family);
+    if (family.tap) return this.tapSet(family.tap(entry as never), manifest, training);
+    if (family.input === 'features') return this.featureSet(manifest, training);
     return this.pixelSet(manifest, pixelSpec(this.features.preprocessing, Number(entry.input)));
   }
 
-  /** The input dims a model of this architecture is built for. */
-  dims(entry: ArchitectureEntry): { inputDim?: number; inputShape?: [number, number, number] } {
-    if (getFamily(entry.family).input === 'features') return { inputDim: this.features.dim };
+  /** The tapped tensor `from` of `manifest` (float NHWC rows), as `featureSet` does for the pooled features. */
+  tapSet(from: string, manifest: string, training: boolean): Promise<Dataset> {
+    const tap = this.#tapData(from);
+    const id = `t:${from}:${manifest}:${training}`;
+    let hit = this.#cache.get(id);
+    if (!hit) {
+      const entries = this.entries(manifest);
+      const y = Int32Array.from(entries.flatMap((e) => (training ? this.features.views.map(() => this.label(e)) : [this.label(e)])));
+      hit = tap.load(from, entries, training).then((x) => shareDataset({ x, y, n: y.length }));
+      hit.catch(() => this.#cache.delete(id));
+      this.#cache.set(id, hit);
+    }
+    return hit;
+  }
+
+  #tapData(from: string): TapData {
+    if (!this.#tap) throw new Error(`architecture reads backbone tensor '${from}': this stage has no backbone file to extract it from (pass TapData to TrainingData)`);
+    return this.#tap;
+  }
+
+  /** The input dims a model of this architecture is built for (and, for tap families, the layers it starts from). */
+  async dims(entry: ArchitectureEntry): Promise<{ inputDim?: number; inputShape?: [number, number, number]; backboneTail?: TrainableTail }> {
+    const family = getFamily(entry.family);
+    if (family.tap) {
+      const from = family.tap(entry as never);
+      const shape = await this.#tapData(from).shape(from);
+      return { inputDim: shape.positions * shape.channels, backboneTail: shape.tail };
+    }
+    if (family.input === 'features') return { inputDim: this.features.dim };
     const size = Number(entry.input);
     return { inputShape: [size, size, 3] };
   }

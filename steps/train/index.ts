@@ -8,6 +8,7 @@ import { performanceKnob } from '../../runner/performance-knobs.ts';
 import { backendPreferences } from '../../ml/backends/preferences.ts';
 import { defineStep } from '../../runner/step.ts';
 import { artifactsSection } from '../sections/artifacts.ts';
+import { backboneSection } from '../sections/backbone.ts';
 
 const schema = Type.Object(
   {
@@ -39,7 +40,7 @@ export const trainStep = defineStep({
   description: 'Train every grid run (two at a time in worker threads), tracked with per-epoch metrics, weights and curves.',
   schema,
   needs: ['split', 'features', 'grid'],
-  reads: [artifactsSection],
+  reads: [artifactsSection, backboneSection],
   resource: 'cpu',
   shardable: true,
   run: async (ctx, params) => (await import('./run.ts')).runTrain(ctx, params),

@@ -46,10 +46,10 @@ export function runRequest(
 }
 
 /** The data of one run: fold k trains on folds/fold<k>/train.csv and validates on val.csv; fold 0 = all of train.csv. */
-export async function runData(data: TrainingData, entry: ArchitectureEntry, fold: number): Promise<Pick<RunRequest, 'train' | 'val' | 'inputDim' | 'inputShape'>> {
+export async function runData(data: TrainingData, entry: ArchitectureEntry, fold: number): Promise<Pick<RunRequest, 'train' | 'val' | 'inputDim' | 'inputShape' | 'backboneTail'>> {
   return {
     train: await data.inputs(entry, fold === 0 ? 'train.csv' : `folds/fold${fold}/train.csv`, true),
     val: fold === 0 ? undefined : await data.inputs(entry, `folds/fold${fold}/val.csv`, false),
-    ...data.dims(entry),
+    ...(await data.dims(entry)),
   };
 }

@@ -4,6 +4,7 @@ import type { FeaturesResult } from '../features/features-result.ts';
 import type { GridResult } from '../grid/grid-result.ts';
 import type { SplitResult } from '../split/split-result.ts';
 import { TrainingData } from './datasets.ts';
+import { tapDataFor } from './tap-data.ts';
 import { modelContentHash } from './model-content.ts';
 import type { TrainParams } from './index.ts';
 import { runData, runRequest } from './run-request.ts';
@@ -19,7 +20,7 @@ export async function runTrain(ctx: StepContext, params: TrainParams) {
   const shard = ctx.options.shard;
   const mine = grid.runs.filter((_, i) => !shard || i % shard.count === shard.index);
   if (shard) ctx.log.info(`shard ${shard.index}/${shard.count}: ${mine.length} of ${grid.runs.length} runs`);
-  const data = new TrainingData(split, features, ctx.stores);
+  const data = new TrainingData(split, features, ctx.stores, tapDataFor(ctx, split, features));
   const planned = await Promise.all(
     mine.map(async (run) => {
       const request = runRequest(ctx, { experimentId: experiment.id, experiment: split.experiment, split, features, grid, run, backend: params.backend });

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendPreference } from '../../ml/backends/select-backend.ts';
+import type { TrainableTail } from '../../ml/onnx/dequantize-tail.ts';
 import { renderTrainingCurves } from '../../ml/plots/training-curves.ts';
 import { saveTrained } from '../../ml/training/model-io.ts';
 import { runInWorker } from '../../ml/training/run-in-worker.ts';
@@ -34,6 +35,7 @@ export interface RunRequest {
   readonly val?: Dataset;
   readonly inputDim?: number;
   readonly inputShape?: readonly [number, number, number];
+  readonly backboneTail?: TrainableTail;
   readonly parentRunId?: string;
   readonly tags?: Readonly<Record<string, string>>;
   /** Where the run's model files go (so another workdir can fetch them: shards on other machines). */
@@ -90,6 +92,7 @@ export async function trainTracked(ctx: StepContext, r: RunRequest, hooks: Train
     val: r.val,
     inputDim: r.inputDim,
     inputShape: r.inputShape,
+    backboneTail: r.backboneTail,
   };
   // The run is recorded when its turn in the pool comes, not when it is queued: runs still waiting when the
   // stage is interrupted never started, so they are not recorded (as killed or otherwise).

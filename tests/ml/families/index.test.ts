@@ -12,16 +12,17 @@ const errors = (value: unknown): ErrorObject[] => (validate(structuredClone(valu
 const has = (errs: ErrorObject[], path: string, keyword: string) => errs.some((e) => e.instancePath === path && e.keyword === keyword);
 
 describe('architecture families registry', () => {
-  it('lists head and cnn explicitly and finds them by name', () => {
-    assert.deepEqual(families.map((f) => f.name), ['head', 'cnn']);
+  it('lists head, cnn and finetune explicitly and finds them by name', () => {
+    assert.deepEqual(families.map((f) => f.name), ['head', 'cnn', 'finetune']);
     assert.equal(getFamily('cnn').input, 'pixels');
-    assert.throws(() => getFamily('resnet'), /unknown architecture family 'resnet': known families are head, cnn/);
+    assert.throws(() => getFamily('resnet'), /unknown architecture family 'resnet': known families are head, cnn, finetune/);
   });
 
   it('accepts the entries of the pipeline file', () => {
     assert.deepEqual(errors({ family: 'head', layers: [] }), []);
     assert.deepEqual(errors({ family: 'head', layers: [{ dense: 256, activation: 'relu' }, { dropout: 0.3 }] }), []);
     assert.deepEqual(errors({ family: 'cnn', input: 64, blocks: 2, hidden_units: 16 }), []);
+    assert.deepEqual(errors({ family: 'finetune', from: '624_quantized', layers: [{ dropout: 0.3 }] }), []);
   });
 
   it('applies defaults', () => {
@@ -33,7 +34,7 @@ describe('architecture families registry', () => {
   it('names an unknown family with the known ones', () => {
     const errs = errors({ family: 'transformer' });
     assert.ok(has(errs, '/family', 'enum'));
-    assert.deepEqual(errs.find((e) => e.keyword === 'enum')?.params, { allowedValues: ['head', 'cnn'] });
+    assert.deepEqual(errs.find((e) => e.keyword === 'enum')?.params, { allowedValues: ['head', 'cnn', 'finetune'] });
   });
 
   it('points at the bad property of a bad layer spec', () => {

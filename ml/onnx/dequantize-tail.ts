@@ -2,13 +2,15 @@
  * The trainable tail of a quantized backbone, dequantized to float: from a quantized tensor (`from`, e.g.
  * MobileNetV2-int8's `624_quantized`, the 7x7x320 input of the final 1x1 conv) through the chain of pointwise
  * (1x1, stride 1, ungrouped) QLinearConv nodes down to the QLinearGlobalAveragePool that makes the pooled features.
- * Each conv becomes a float kernel `[in][out]` (the tfjs Dense layout) and bias:
+ * Each conv becomes (by `dequantizedConv` of dequantize.ts) a float kernel `[in][out]` (the tfjs Dense layout) and bias:
  *   W[o][i] = (w_q[o][i] - w_zp[o]) * w_scale[o]       (per output channel when the model is, else one scale)
  *   b[o]    = b_q[o] * x_scale * w_scale[o]            (QLinearConv's int32 bias convention)
  * The ReLU6 of MobileNetV2 is fused into the quantized output range: an output zero point of 0 with a range of
  * scale x 255 ~ 6 means ReLU6 (a range near 6 is what the float model clipped to), zero point 0 with another range a ReLU, and
  * any other zero point no activation (the linear bottleneck projections).
  */
+import { transpose } from './dense-head-nodes.ts';
+import { dequantizedConv } from './dequantize.ts';
 import { tensorValues, type IGraphProto, type INodeProto, type ITensorProto, type ModelProto } from './proto.ts';
 
 export type TailActivation = 'relu6' | 'relu' | 'linear';
@@ -60,10 +62,10 @@ function activationOf(scale: number, zeroPoint: number): TailActivation {
   return Math.abs(scale * 255 - 6) < 0.05 ? 'relu6' : 'relu';
 }
 
-/** Dequantizes one QLinearConv (inputs: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias). */
-function dequantizeConv(n: INodeProto, inits: Map<string, ITensorProto>): TailConv {
+/** Dequantizes one pointwise QLinearConv (the weights by `dequantizedConv`) into the Dense layout, with its fused activation. */
+function dequantizeConv(model: ModelProto, n: INodeProto, inits: Map<string, ITensorProto>): TailConv {
   const what = `QLinearConv '${n.name}'`;
-  const [, xScaleName, , wName, wScaleName, wZpName, yScaleName, yZpName, bName] = n.input ?? [];
+  const [, , , wName, , , yScaleName, yZpName] = n.input ?? [];
   const w = inits.get(wName ?? '');
   if (!w) throw new Error(`${what}: its weight '${wName}' is not an initializer; only constant weights can be dequantized`);
   const dims = (w.dims ?? []).map(Number);
@@ -75,27 +77,11 @@ function dequantizeConv(n: INodeProto, inits: Map<string, ITensorProto>): TailCo
       'only pointwise (1x1, stride 1, group 1) convolutions train as dense layers: pick a `from` tensor after the last 3x3 convolution');
   }
   const [out, inC] = dims as [number, number];
-  const wq = tensorValues(w);
-  const wScale = tensorValues(inits.get(wScaleName ?? '') ?? fail(`${what}: no weight scale '${wScaleName}'`));
-  const wZp = tensorValues(inits.get(wZpName ?? '') ?? fail(`${what}: no weight zero point '${wZpName}'`));
-  const perChannel = wScale.length === out;
-  if (!perChannel && wScale.length !== 1) throw new Error(`${what}: weight scale has ${wScale.length} values for ${out} output channels`);
-  const xScale = scalar(inits, xScaleName ?? '', what);
-  const kernel = new Float32Array(inC * out);
-  const bias = new Float32Array(out);
-  const bq = bName ? tensorValues(inits.get(bName) ?? fail(`${what}: bias '${bName}' is not an initializer`)) : undefined;
-  for (let o = 0; o < out; o++) {
-    const s = perChannel ? wScale[o]! : wScale[0]!;
-    const zp = perChannel ? wZp[o]! : wZp[0]!;
-    for (let i = 0; i < inC; i++) kernel[i * out + o] = (wq[o * inC + i]! - zp) * s;
-    if (bq) bias[o] = bq[o]! * xScale * s;
-  }
+  const { weight, bias } = dequantizedConv(model, n.output![0]!);
+  // [out][in] (ONNX) -> [in][out] (tfjs Dense).
+  const kernel = transpose(weight.data, out, inC);
   const activation = activationOf(scalar(inits, yScaleName ?? '', what), scalar(inits, yZpName ?? '', what));
   return { node: n.name ?? '', inChannels: inC, outChannels: out, kernel, bias, activation };
-}
-
-function fail(message: string): never {
-  throw new Error(message);
 }
 
 /** Nodes computing from `tensor`; a DequantizeLinear is skipped (MobileNetV2 dequantizes 627 only to read its shape). */
@@ -129,7 +115,7 @@ export function trainableTail(model: ModelProto, from: string): TrainableTail {
       return { from: fromInfo, convs, pooledDim: convs[convs.length - 1]!.outChannels };
     }
     if (n.opType !== 'QLinearConv') throw new Error(`finetune: after '${from}' comes ${n.opType} '${n.name}'; only pointwise QLinearConv nodes up to the global average pool can be trained`);
-    const conv = dequantizeConv(n, inits);
+    const conv = dequantizeConv(model, n, inits);
     if (convs.length && convs[convs.length - 1]!.outChannels !== conv.inChannels) throw new Error(`finetune: '${n.name}' takes ${conv.inChannels} channels, the conv before gives ${convs[convs.length - 1]!.outChannels}`);
     convs.push(conv);
     tensor = n.output![0]!;

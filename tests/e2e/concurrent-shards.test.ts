@@ -1,8 +1,9 @@
 /**
  * Three shard processes started at once (`--only train --shard i/3`) against one store, then aggregate, give the
  * single-process winner: in one workdir (scoped shard locks, one state file per shard), with one shard killed
- * mid-way and run again (a pod retry), and in three copies of the workdir sharing the store and a filesystem
- * artifact store (the Kubernetes Indexed Job), where aggregate fetches the other copies' models by URI.
+ * mid-way and run again, and as the Kubernetes Indexed Job: three pod workdirs sharing the store and an
+ * S3-compatible artifact store (s3rver, started here), one pod killed and retried in a fresh copy, and the finalize
+ * Job fetching every pod's model from S3.
  * PostgreSQL when MLOPS_TEST_POSTGRES_URL is set (required under CI), else SQLite (its writers wait on busy locks).
  */
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { runCli, spawnCli } from '../helpers/cli.ts';
 import { writeSmallPipeline } from '../helpers/small-pipeline.ts';
+import { startS3Server } from '../helpers/s3-server.ts';
 import { freshPostgresUrl } from '../helpers/store-backends.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -81,24 +83,46 @@ test('three concurrent shard processes + aggregate give the single-process winne
     assert.deepEqual(winnerOf(dir), expected);
   });
 
-  await t.test('three copies of the workdir sharing the store and an artifact store (the Indexed Job)', async (t) => {
+  await t.test('the Indexed Job: three pod workdirs on one store and an S3-compatible artifact store, one pod killed and retried in a fresh copy', async (t) => {
+    const s3 = await startS3Server({ buckets: ['mlops-job'] });
+    t.after(() => s3.close());
     const base = tempDir(t, 'f101-cjob-');
     const prepared = path.join(base, 'prepared');
     fs.mkdirSync(prepared);
-    writeSmallPipeline(prepared, `artifacts: { url: ${JSON.stringify(path.join(base, 'artifacts'))} }\n`, LR);
-    const env = { MLOPS_STORE_URL: await storeUrl(t, base) };
+    writeSmallPipeline(prepared, 'artifacts: { url: "s3://mlops-job/food101" }\n', LR);
+    const env = { ...s3.env, MLOPS_STORE_URL: await storeUrl(t, base) };
     assert.equal(runCli(['run', 'pipeline.yaml', '--until', 'grid'], { cwd: prepared, env }).code, 0);
-    const pods = [0, 1, 2].map((i) => path.join(base, `pod${i}`));
-    for (const p of pods) fs.cpSync(prepared, p, { recursive: true });
-    const results = await Promise.all(pods.map((p, i) => exited(shard(p, i, env))));
-    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    // Each pod starts from the prepared workdir (the image + the prepare Job's outputs), as a container would.
+    const pod = (name: string) => {
+      const dir = path.join(base, name);
+      fs.cpSync(prepared, dir, { recursive: true });
+      return dir;
+    };
+    const children = [0, 1, 2].map((i) => shard(pod(`pod${i}`), i, env));
+    const done = children.map(exited);
+    let err1 = '';
+    children[1]!.stderr!.on('data', (d: Buffer) => {
+      err1 += d.toString();
+      if (/shard 1\/3: 2 of 6 runs/.test(err1)) setTimeout(() => children[1]!.kill('SIGKILL'), 1500);
+    });
+    const [r0, r1, r2] = await Promise.all(done);
+    assert.equal(r0!.code, 0, r0!.stderr);
+    assert.equal(r2!.code, 0, r2!.stderr);
+    assert.notEqual(r1!.code, 0, 'pod 1 was killed');
+    // The Job's retry of index 1: a new pod, a fresh copy; the killed pod's workdir is gone with it.
+    fs.rmSync(path.join(base, 'pod1'), { recursive: true, force: true });
+    const retry = runCli(['run', 'pipeline.yaml', '--only', 'train', '--shard', '1/3'], { cwd: pod('pod1-retry'), env });
+    assert.equal(retry.code, 0, retry.stderr);
+    for (const name of ['pod0', 'pod1-retry', 'pod2']) fs.rmSync(path.join(base, name), { recursive: true, force: true });
     // The finalize Job: train in the prepared workdir finds every run finished in the store and reuses it, its
-    // model fetched from the artifact store (the pods' copies are gone), then aggregate.
+    // model fetched from S3 (every pod's copy is gone), then aggregate.
     const agg = runCli(['run', 'pipeline.yaml', '--from', 'train', '--until', 'aggregate'], { cwd: prepared, env });
     assert.equal(agg.code, 0, agg.stderr);
     assert.equal((agg.stderr.match(/reused a finished run/g) ?? []).length, 6, agg.stderr);
     assert.doesNotMatch(agg.stderr, /training it again/);
     assert.ok(fs.existsSync(path.join(prepared, 'experiments', 'cache', 'artifacts', 'sets')), 'models of the pods were fetched through the artifact cache');
+    const fetched = (await s3.requests()).filter((r) => r.method === 'GET' && r.path.startsWith('/mlops-job/food101/'));
+    assert.ok(fetched.length >= 6, `the finalize Job read the pods' models from S3 (${fetched.length} GETs)`);
     assert.deepEqual(winnerOf(prepared), expected);
   });
 });

@@ -140,13 +140,17 @@ export class SqlMonitoringStore implements MonitoringStore {
           [next.state.status, next.state.streak, now, w.modelName, r.detector]);
         if (!next.alert) continue;
         const id = randomUUID();
+        // Alerts of a model are read back in time order: one that follows another in the same millisecond (a clear
+        // right after a fire) gets the next millisecond, never a tie that the random id would order by chance.
+        const last = await tx.one<{ ts: number | null }>('SELECT MAX(ts) AS ts FROM monitoring_alerts WHERE model_name = ?', [w.modelName]);
+        const ts = last?.ts == null ? now : Math.max(now, Number(last.ts) + 1);
         const alert: MonitoringAlert = {
-          id, ts: now, modelName: w.modelName, modelVersion: w.modelVersion, detector: r.detector, event: next.alert.event,
+          id, ts, modelName: w.modelName, modelVersion: w.modelVersion, detector: r.detector, event: next.alert.event,
           message: next.alert.message, command: next.alert.command, payload: { id, ...next.alert.payload }, acknowledgedBy: null, acknowledgedAt: null,
         };
         await tx.exec(
           `INSERT INTO monitoring_alerts (id, ts, model_name, model_version, detector, event, message, command, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [id, now, w.modelName, w.modelVersion, r.detector, alert.event, alert.message, alert.command, JSON.stringify(alert.payload)],
+          [id, ts, w.modelName, w.modelVersion, r.detector, alert.event, alert.message, alert.command, JSON.stringify(alert.payload)],
         );
         alerts.push(alert);
       }

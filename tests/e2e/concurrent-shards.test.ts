@@ -43,6 +43,25 @@ function shard(dir: string, i: number, env: NodeJS.ProcessEnv): ChildProcess {
   return spawnCli(['run', 'pipeline.yaml', '--only', 'train', '--shard', `${i}/3`], { cwd: dir, env });
 }
 
+/**
+ * Runs the three shards at once (shard i in `dirs[i]`), SIGKILLs shard 1 once it has started training (a pod
+ * evicted mid-way), and checks that 0 and 2 finished and 1 did not. Returns the survivors' results.
+ */
+async function threeShardsOneKilled(dirs: readonly string[], env: NodeJS.ProcessEnv) {
+  const children = [0, 1, 2].map((i) => shard(dirs[i]!, i, env));
+  const done = children.map(exited);
+  let err1 = '';
+  children[1]!.stderr!.on('data', (d: Buffer) => {
+    err1 += d.toString();
+    if (/shard 1\/3: 2 of 6 runs/.test(err1)) setTimeout(() => children[1]!.kill('SIGKILL'), 1500);
+  });
+  const [r0, r1, r2] = await Promise.all(done);
+  assert.equal(r0!.code, 0, r0!.stderr);
+  assert.equal(r2!.code, 0, r2!.stderr);
+  assert.notEqual(r1!.code, 0, 'shard 1 was killed');
+  return [r0!, r2!];
+}
+
 function finishedGridRuns(dir: string, env: NodeJS.ProcessEnv): string[] {
   const r = runCli(['runs', 'list', '--json', '--pipeline', 'pipeline.yaml'], { cwd: dir, env });
   assert.equal(r.code, 0, r.stderr);
@@ -61,19 +80,8 @@ test('three concurrent shard processes + aggregate give the single-process winne
     writeSmallPipeline(dir, '', LR);
     const env = { MLOPS_STORE_URL: await storeUrl(t, dir) };
     assert.equal(runCli(['run', 'pipeline.yaml', '--until', 'grid'], { cwd: dir, env }).code, 0);
-    const children = [0, 1, 2].map((i) => shard(dir, i, env));
-    const done = children.map(exited);
-    // Kill shard 1 once it has started training (a pod evicted mid-way), then retry it.
-    let err1 = '';
-    children[1]!.stderr!.on('data', (d: Buffer) => {
-      err1 += d.toString();
-      if (/shard 1\/3: 2 of 6 runs/.test(err1)) setTimeout(() => children[1]!.kill('SIGKILL'), 1500);
-    });
-    const [r0, r1, r2] = await Promise.all(done);
-    assert.equal(r0!.code, 0, r0!.stderr);
-    assert.equal(r2!.code, 0, r2!.stderr);
-    assert.notEqual(r1!.code, 0, 'shard 1 was killed');
-    for (const r of [r0!, r2!]) assert.doesNotMatch(r.stderr, /another run is using this workdir/);
+    // Shard 1 is killed once it has started training, then retried.
+    for (const r of await threeShardsOneKilled([dir, dir, dir], env)) assert.doesNotMatch(r.stderr, /another run is using this workdir/);
     const retry = runCli(['run', 'pipeline.yaml', '--only', 'train', '--shard', '1/3'], { cwd: dir, env });
     assert.equal(retry.code, 0, retry.stderr);
     for (const i of [0, 1, 2]) assert.ok(fs.existsSync(path.join(dir, 'outputs', '.state', `train@${i}of3.json`)), `state of shard ${i}`);
@@ -98,17 +106,7 @@ test('three concurrent shard processes + aggregate give the single-process winne
       fs.cpSync(prepared, dir, { recursive: true });
       return dir;
     };
-    const children = [0, 1, 2].map((i) => shard(pod(`pod${i}`), i, env));
-    const done = children.map(exited);
-    let err1 = '';
-    children[1]!.stderr!.on('data', (d: Buffer) => {
-      err1 += d.toString();
-      if (/shard 1\/3: 2 of 6 runs/.test(err1)) setTimeout(() => children[1]!.kill('SIGKILL'), 1500);
-    });
-    const [r0, r1, r2] = await Promise.all(done);
-    assert.equal(r0!.code, 0, r0!.stderr);
-    assert.equal(r2!.code, 0, r2!.stderr);
-    assert.notEqual(r1!.code, 0, 'pod 1 was killed');
+    await threeShardsOneKilled([0, 1, 2].map((i) => pod(`pod${i}`)), env);
     // The Job's retry of index 1: a new pod, a fresh copy; the killed pod's workdir is gone with it.
     fs.rmSync(path.join(base, 'pod1'), { recursive: true, force: true });
     const retry = runCli(['run', 'pipeline.yaml', '--only', 'train', '--shard', '1/3'], { cwd: pod('pod1-retry'), env });

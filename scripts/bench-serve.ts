@@ -9,7 +9,7 @@
  *
  *   node --import tsx scripts/bench-serve.ts [--duration 10] [--rounds 1] [--image path.jpg] [--model m.onnx --labels l.txt
  *        --preprocessing p.json] [--only ours|original] [--intra-op 1] [--uv-threads 4] [--max-batch 16]
- *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main] [--idle-threads 2]
+ *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main] [--idle-threads 2] [--inference-runs 2]
  *        [--monitoring compare]
  *
  * `--monitoring compare` (issue 12) runs two of ours instead of ours and the original, alternating per round:
@@ -62,6 +62,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'intra-op': { type: 'string', default: '1' },
     'idle-threads': { type: 'string', default: '2' },
+    'inference-runs': { type: 'string', default: '2' },
     'uv-threads': { type: 'string', default: '4' },
     'max-batch': { type: 'string', default: '8' },
     'max-wait-ms': { type: 'string', default: '2' },
@@ -95,7 +96,7 @@ async function runChild(): Promise<void> {
     source: staticModelSource('bench', [{ version: 1, dir: args.dir!, modelFile: 'model.onnx', sha256: args.sha! }], { champion: 1 }),
     pollMs: 0,
     waitForModel: true,
-    ...(derived ? {} : { intraOpNumThreads: Number(args['intra-op']), idleIntraOpNumThreads: Number(args['idle-threads']), maxBatch: Number(args['max-batch']) }),
+    ...(derived ? {} : { intraOpNumThreads: Number(args['intra-op']), idleIntraOpNumThreads: Number(args['idle-threads']), inferenceRuns: Number(args['inference-runs']), maxBatch: Number(args['max-batch']) }),
     inferenceThread: args.inference === 'main' ? 'main' : 'worker',
     maxWaitMs: Number(args['max-wait-ms']),
     logger: { debug() {}, info() {}, warn: (m) => console.error(m), error: (m) => console.error(m) },
@@ -162,7 +163,7 @@ async function startOurs(monitoring?: { mode: 'on' | 'off'; store: string } | { 
   fs.writeFileSync(path.join(dir, 'preprocessing.json'), args.preprocessing ? fs.readFileSync(args.preprocessing, 'utf8') : JSON.stringify(IMAGENET_SPEC));
   const sha = createHash('sha256').update(fs.readFileSync(args.model!)).digest('hex');
   const self = fileURLToPath(import.meta.url);
-  const childArgs = [...(monitoring ? ['mode' in monitoring ? '--monitoring' : '--log', 'mode' in monitoring ? monitoring.mode : monitoring.log, '--store', monitoring.store] : []), ...(args['cpu-derived'] ? ['--cpu-derived'] : []), '--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--idle-threads', args['idle-threads']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
+  const childArgs = [...(monitoring ? ['mode' in monitoring ? '--monitoring' : '--log', 'mode' in monitoring ? monitoring.mode : monitoring.log, '--store', monitoring.store] : []), ...(args['cpu-derived'] ? ['--cpu-derived'] : []), '--child', '--dir', dir, '--sha', sha, '--intra-op', args['intra-op']!, '--idle-threads', args['idle-threads']!, '--inference-runs', args['inference-runs']!, '--max-batch', args['max-batch']!, '--max-wait-ms', args['max-wait-ms']!, '--sharp-concurrency', args['sharp-concurrency']!, '--inference', args.inference!];
   const node = [process.execPath, '--import', 'tsx', self, ...childArgs];
   const pinned = args.cpus ? ['taskset', '-c', args.cpus, ...node] : node;
   // As the images' entry point does: libuv's pool from the CPUs the server will have.
@@ -317,7 +318,7 @@ async function main(): Promise<void> {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const stat = fs.statSync(image);
   console.log(`\nModel \`${path.basename(args.model!)}\`, image \`${path.relative(shared, image)}\` (${(stat.size / 1024).toFixed(0)} KB), ` +
-    `${os.cpus().length} cores${args.cpus ? ` (ours pinned to CPU ${args.cpus})` : ''}${args['cpu-derived'] ? ', ours with the settings derived from its CPUs (GET /models cpu.running below)' : ''}, wrk + post.lua, ${duration} s per run, ${rounds} round(s); ours: inference on the ${args.inference} thread, ${args['cpu-derived'] ? 'threads, batch and libuv pool derived' : `intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), UV_THREADPOOL_SIZE ${args['uv-threads']}, maxBatch ${args['max-batch']}`}, ` +
+    `${os.cpus().length} cores${args.cpus ? ` (ours pinned to CPU ${args.cpus})` : ''}${args['cpu-derived'] ? ', ours with the settings derived from its CPUs (GET /models cpu.running below)' : ''}, wrk + post.lua, ${duration} s per run, ${rounds} round(s); ours: inference on the ${args.inference} thread, ${args['cpu-derived'] ? 'threads, batch and libuv pool derived' : `intra-op ${args['intra-op']} (lone requests: ${args['idle-threads']}), ${args['inference-runs']} inference worker(s), UV_THREADPOOL_SIZE ${args['uv-threads']}, maxBatch ${args['max-batch']}`}, ` +
     `maxWaitMs ${args['max-wait-ms']}, sharp concurrency ${args['sharp-concurrency']}.\n`);
   console.log('| server | round | c=1 p50 ms | c=1 p99 ms | c=1 req/s | c=16 p50 ms | c=16 p99 ms | c=16 req/s | c=16 CPU ms/req | c=16 mean batch | c=32 requests | c=32 p99 ms | errors (all runs) | peak RSS MB | load avg after |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');

@@ -133,6 +133,8 @@ export function createApp(deps: AppDeps): ServeApp {
       // candidate runs on one thread, so two or three models never oversubscribe the cores.
       idleIntraOpNumThreads: m.alias === options.alias ? options.idleIntraOpNumThreads : options.intraOpNumThreads,
       inferenceThread: options.inferenceThread,
+      // The same budget: a rollout's candidate gets one worker.
+      inferenceRuns: m.alias === options.alias ? options.inferenceRuns : 1,
       maxBatch: options.maxBatch,
       maxWaitMs: options.maxWaitMs,
       inferenceTimeoutMs: options.inferenceTimeoutMs,
@@ -167,7 +169,7 @@ export function createApp(deps: AppDeps): ServeApp {
   const pools = new Map<number, TensorPool>();
   const poolFor = (itemSize: number) => {
     let pool = pools.get(itemSize);
-    if (!pool) pools.set(itemSize, (pool = new TensorPool(itemSize, 2 * options.maxBatch + 8)));
+    if (!pool) pools.set(itemSize, (pool = new TensorPool(itemSize, (options.inferenceRuns + 1) * options.maxBatch + 8)));
     return pool;
   };
   // One watcher per slot: the routed alias, plus a rollout's candidate (pinned to its version) while one runs.

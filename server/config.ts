@@ -81,6 +81,12 @@ export interface ServeOptions {
    */
   readonly idleIntraOpNumThreads?: number;
   /**
+   * Inference workers of the served model, each running its own batch (intraOpNumThreads threads), so that one
+   * batch computes while the next forms: with one worker the model thread is the bottleneck on 2 CPUs. Default 2
+   * from 2 CPUs given, else 1 (cpu-budget.ts). Rollout candidates always get one.
+   */
+  readonly inferenceRuns?: number;
+  /**
    * Where onnxruntime runs: 'worker' (default) keeps the event loop free while the model computes; 'main' saves
    * a thread hop (measure with scripts/bench-serve.ts).
    */
@@ -123,6 +129,7 @@ export const SERVE_DEFAULTS = Object.freeze({
   // From the CPU actually given (cgroup quota, affinity: cpu-budget.ts); an explicit option wins.
   intraOpNumThreads: DERIVED.intraOpNumThreads,
   idleIntraOpNumThreads: DERIVED.idleIntraOpNumThreads,
+  inferenceRuns: DERIVED.inferenceRuns,
   inferenceThread: 'worker' as 'worker' | 'main',
   drainTimeoutMs: 10_000,
   drainDelayMs: 5000,
@@ -135,7 +142,7 @@ export function resolveServeOptions(opts: ServeOptions): ResolvedServeOptions {
   if (!o.modelName) throw new Error('serve: modelName is required');
   const positiveInt = [
     'topK', 'maxBodyBytes', 'maxPixels', 'maxFullDecodePixels', 'maxBatchFiles', 'maxInFlight', 'maxBatch', 'intraOpNumThreads',
-    'idleIntraOpNumThreads', 'uploadBudgetBytes', 'minUploadReservationBytes', 'minUploadBytesPerSec',
+    'idleIntraOpNumThreads', 'inferenceRuns', 'uploadBudgetBytes', 'minUploadReservationBytes', 'minUploadBytesPerSec',
   ] as const;
   for (const key of positiveInt) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`serve: ${key} must be a positive integer, got ${String(o[key])}`);

@@ -57,6 +57,8 @@ export interface DerivedThreads {
   readonly intraOpNumThreads: number;
   /** Intra-op threads of the lone-request session. */
   readonly idleIntraOpNumThreads: number;
+  /** Inference workers of the served model (batches that may compute at once). */
+  readonly inferenceRuns: number;
   /** Largest micro-batch. */
   readonly maxBatch: number;
   /** libuv's pool (image decoding); only the environment can set it (bin/uv-threadpool-size.js). */
@@ -71,6 +73,9 @@ export function derivedThreads(b: CpuBudget): DerivedThreads {
     intraOpNumThreads: Math.max(1, Math.floor(b.cpus / 2)),
     // A lone request may spread the model over every CPU given (up to 4: a 224-px MobileNet gains little beyond).
     idleIntraOpNumThreads: Math.min(4, b.cpus),
+    // Two batches may compute at once from 2 CPUs: a batch of the model thread(s) no longer waits for the one
+    // before, so the model takes the other core whenever decoding leaves it free (1.54 -> ~2 cores busy at c=16).
+    inferenceRuns: b.cpus >= 2 ? 2 : 1,
     // More model threads finish a bigger batch in the same time; 8 is the measured best on 1-2 CPUs.
     maxBatch: b.cpus >= 4 ? 16 : 8,
     // libuv decodes about two images per CPU (one computing, one waiting on its upload or the model).
@@ -85,7 +90,7 @@ export function uvThreadpoolSize(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** What `GET /models` says about the CPU: the budget, what it derives, and what the server runs with. */
-export function budgetReport(b: CpuBudget, running: { intraOpNumThreads: number; idleIntraOpNumThreads: number; maxBatch: number }) {
+export function budgetReport(b: CpuBudget, running: { intraOpNumThreads: number; idleIntraOpNumThreads: number; inferenceRuns: number; maxBatch: number }) {
   return {
     cpus: b.cpus,
     source: b.source,

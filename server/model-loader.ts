@@ -65,6 +65,8 @@ export interface LoadOptions {
   /** Threads of the low-latency session for lone requests (<= intraOpNumThreads: none). */
   readonly idleIntraOpNumThreads: number;
   readonly inferenceThread: InferenceThread;
+  /** Inference workers, so batches overlap (worker thread only; session-pool.ts). Default 1. */
+  readonly inferenceRuns?: number;
   readonly maxBatch: number;
   readonly maxWaitMs: number;
   /** A run longer than this means a hung inference worker (terminated and restarted). */
@@ -120,13 +122,14 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
 
   const itemSize = 3 * spec.crop * spec.crop;
   // Enough slots for the batch being run, the one forming and a few being normalised; beyond that, allocate.
-  const tensorPool = opts.tensorPool?.(itemSize) ?? new TensorPool(itemSize, 2 * opts.maxBatch + 8);
+  const runs = opts.inferenceThread === 'worker' ? Math.max(1, opts.inferenceRuns ?? 1) : 1;
+  const tensorPool = opts.tensorPool?.(itemSize) ?? new TensorPool(itemSize, (runs + 1) * opts.maxBatch + 8);
   let session: OrtSession;
   try {
     session = await createSession(bytes, { busy: opts.intraOpNumThreads, idle: opts.idleIntraOpNumThreads }, opts.inferenceThread, tensorPool, {
       hangMs: opts.inferenceTimeoutMs,
       onEvent: opts.onWorkerEvent && ((message) => opts.onWorkerEvent!(`${m.name} v${m.version}: ${message}`)),
-    });
+    }, runs);
   } catch (err) {
     throw new ModelLoadError(m, 'session', `onnxruntime cannot load it: ${why(err)}`, err);
   }
@@ -179,7 +182,7 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
       featuresName: roles.features ?? null,
       loadedAt: new Date().toISOString(),
       tensorPool,
-      batcher: new Batcher({ itemSize, maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, infer, onRun: opts.onRun }),
+      batcher: new Batcher({ itemSize, maxBatch: opts.maxBatch, maxWaitMs: opts.maxWaitMs, maxConcurrentRuns: runs, infer, onRun: opts.onRun }),
       healthy: () => session.alive(),
       status: () => session.status(),
       inferenceWorker: () => session.worker(),

@@ -11,10 +11,12 @@
  * Two sessions of the same model: `busy` (intraOpNumThreads, default 1, no spinning) for batches under load, when
  * the other core is decoding images; `idle` (more threads, spinning pool) for a request that arrives while
  * nothing else is queued or decoding, when the other core has nothing better to do: MobileNetV2-int8 at batch
- * 1 takes ~2.4-3.2 ms with 2 spinning threads against ~4-5 ms with one.
+ * 1 takes ~2.4-3.2 ms with 2 spinning threads against ~4-5 ms with one. `createSession(..., runs)` starts several
+ * workers of the model so batches overlap (session-pool.ts).
  */
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { sessionPool } from './session-pool.ts';
 import type { TensorPool } from './tensor-pool.ts';
 
 export type InferenceThread = 'worker' | 'main';
@@ -51,8 +53,10 @@ export interface OrtSession {
   alive(): boolean;
   /** `recovering`: the inference worker died or hung and is being restarted; `failed`: it could not be. */
   status(): SessionStatus;
-  /** The inference worker thread (undefined on the main thread). */
+  /** The inference worker thread (undefined on the main thread); the first one of a pool. */
   worker(): Worker | undefined;
+  /** Every inference worker thread (a pool has several: session-pool.ts). */
+  workers?(): Worker[];
   /**
    * Makes the worker exit as a crash would (after the run in progress, if any; a no-op on the main thread). Not
    * `worker().terminate()`: terminating a thread inside onnxruntime's synchronous native run aborts the process.
@@ -92,14 +96,27 @@ function optionsFor(threads: SessionThreads) {
   return { busy: sessionOptions(threads.busy, false), idle: threads.idle > threads.busy ? sessionOptions(threads.idle, true) : undefined };
 }
 
+/**
+ * `runs` > 1 (worker only): that many inference workers, so batches overlap (session-pool.ts); the first has the
+ * low-latency session, the others the batch session only. On the main thread runs cannot overlap: one session.
+ */
 export async function createSession(
   model: Uint8Array,
   threads: SessionThreads,
   where: InferenceThread,
   pool?: TensorPool,
   supervision: WorkerSupervision = { hangMs: 10_000 },
+  runs = 1,
 ): Promise<OrtSession> {
-  return where === 'worker' ? workerSession(model, threads, pool, supervision) : mainThreadSession(model, threads);
+  if (where === 'main') return mainThreadSession(model, threads);
+  const members: OrtSession[] = [];
+  try {
+    for (let i = 0; i < Math.max(1, runs); i++) members.push(await workerSession(model, i === 0 ? threads : { busy: threads.busy, idle: threads.busy }, pool, supervision));
+  } catch (err) {
+    await Promise.allSettled(members.map((m) => m.release()));
+    throw err;
+  }
+  return sessionPool(members);
 }
 
 async function mainThreadSession(model: Uint8Array, threads: SessionThreads): Promise<OrtSession> {
@@ -140,6 +157,7 @@ async function mainThreadSession(model: Uint8Array, threads: SessionThreads): Pr
     alive: () => true,
     status: () => 'ok',
     worker: () => undefined,
+    workers: () => [],
     kill: () => {},
   };
 }
@@ -299,6 +317,7 @@ async function workerSession(model: Uint8Array, threads: SessionThreads, pool: T
     alive: () => status === 'ok',
     status: () => status,
     worker: () => current.worker,
+    workers: () => [current.worker],
     kill: () => current.worker.postMessage({ type: 'exit' }),
     async release() {
       if (released) return;

@@ -239,7 +239,7 @@ export function createRouter(d: RouteDeps): Router {
       };
     });
     const rollout = d.router.state;
-    const cpu = budgetReport(CPU_BUDGET, { intraOpNumThreads: o.intraOpNumThreads, idleIntraOpNumThreads: o.idleIntraOpNumThreads, maxBatch: o.maxBatch });
+    const cpu = budgetReport(CPU_BUDGET, { intraOpNumThreads: o.intraOpNumThreads, idleIntraOpNumThreads: o.idleIntraOpNumThreads, inferenceRuns: o.inferenceRuns, maxBatch: o.maxBatch });
     ctx.body = { routed_alias: o.alias, cpu, rollout: rollout && { id: rollout.id, strategy: rollout.strategy, phase: rollout.phase, step: rollout.currentStep, weight: rollout.weight, mirror: rollout.mirror }, models };
   });
 

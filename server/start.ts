@@ -77,7 +77,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const serve = createApp({ ...opts, logger: log });
   const cpu = CPU_BUDGET;
   const uv = uvThreadpoolSize();
-  log.info(`cpu: ${cpu.cpus} given (${cpu.source}; affinity ${cpu.affinity}${cpu.quota !== undefined ? `, quota ${cpu.quota.toFixed(2)}` : ''}): intra-op ${options.intraOpNumThreads}, lone-request intra-op ${options.idleIntraOpNumThreads}, maxBatch ${options.maxBatch}, UV_THREADPOOL_SIZE ${uv}`);
+  log.info(`cpu: ${cpu.cpus} given (${cpu.source}; affinity ${cpu.affinity}${cpu.quota !== undefined ? `, quota ${cpu.quota.toFixed(2)}` : ''}): intra-op ${options.intraOpNumThreads}, lone-request intra-op ${options.idleIntraOpNumThreads}, inference workers ${options.inferenceRuns}, maxBatch ${options.maxBatch}, UV_THREADPOOL_SIZE ${uv}`);
   const wantUv = derivedThreads(cpu).uvThreadpool;
   if (uv < wantUv && process.env.UV_THREADPOOL_SIZE === undefined) log.info(`cpu: libuv's pool (${uv}) is below the ${wantUv} these CPUs call for; start with UV_THREADPOOL_SIZE=${wantUv} (the images' entry point does)`);
   server.on('request', serve.app.callback());

@@ -36,6 +36,7 @@ export async function runServe(ctx: StepContext, p: ServeParams) {
     inferenceTimeoutMs: p.inference_timeout_ms,
     maxInFlight: p.max_in_flight,
     maxBatch: p.max_batch,
+    inferenceRuns: p.inference_workers,
     maxWaitMs: p.max_wait_ms,
     pollMs: p.poll_ms,
     drainDelayMs: p.drain_delay_ms,

@@ -76,9 +76,10 @@ export class TapData {
         spec: this.features.preprocessing,
         views: viewsFromNames(this.features.views),
         evalViews: viewsFromNames(this.features.tta),
-        // extractFeatures keys rows by the backbone's space (the file's sha256 here); the tap's is that space with
-        // the tensor appended (tapSpace), so it never meets the pooled features of the same file.
-        backbone: { featureId: this.backbone.sha256, dim: tap.dim, features: (batch, n) => tap.features(batch, n) },
+        // extractFeatures keys rows by the features stage's space (file + feature nodes, as `load` reads them); the
+        // tap's is that space with the tensor appended (tapSpace), so it never meets the pooled features. Keyed by the
+        // bare file sha256 instead, the rows were written where `load` never looked ("no features for image ...").
+        backbone: { featureId: this.features.space.backboneSha256, dim: tap.dim, features: (batch, n) => tap.features(batch, n) },
         store: { missing: (s, k) => this.store.missing(tapSpace(s, from), k), put: (s, r) => this.store.put(tapSpace(s, from), r), load: (s, k) => this.store.load(tapSpace(s, from), k) },
         batchSize: 16,
         decodeConcurrency: 32,

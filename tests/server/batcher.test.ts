@@ -98,3 +98,43 @@ test('the wait for announced inputs is bounded by maxWaitMs', async () => {
   assert.equal((await b.run(input(1), a1))[0], 4);
   assert.deepEqual(m.runs, [1]);
 });
+
+/** A model whose runs finish only when the test says so: what is in flight at any moment is visible. */
+function heldModel() {
+  const started: { n: number; lone: boolean; finish(): void }[] = [];
+  const infer = (inputs: readonly Float32Array[], lone: boolean) =>
+    new Promise<Float32Array>((resolve) => {
+      const n = inputs.length;
+      started.push({ n, lone, finish: () => resolve(new Float32Array(n).fill(n)) });
+    });
+  return { started, infer };
+}
+
+test('with maxConcurrentRuns 2 the next batch starts while one computes, never a third; with 1 it waits', async () => {
+  for (const runs of [1, 2]) {
+    const m = heldModel();
+    const b = new Batcher({ itemSize: 4, maxBatch: 2, maxWaitMs: 0, maxConcurrentRuns: runs, infer: m.infer });
+    const outs = Array.from({ length: 6 }, (_, i) => b.run(input(i)));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(m.started.length, runs, `${runs} run(s) in flight at once`);
+    // The first run went alone (nothing else queued yet) and was lone; a run started while another computes is not
+    // (nothing announced: the second starts at once with what is queued).
+    assert.equal(m.started[0]!.lone, true);
+    if (runs === 2) assert.deepEqual(m.started.map((s) => [s.n, s.lone]), [[1, true], [1, false]]);
+    // Finishing one run frees one slot: exactly one more starts, a full batch of what queued meanwhile.
+    m.started[0]!.finish();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(m.started.length, runs + 1);
+    assert.equal(m.started.at(-1)!.n, 2);
+    for (let i = 0; i < 10 && m.started.reduce((a, s) => a + s.n, 0) < 6; i++) {
+      m.started.forEach((s) => s.finish());
+      await new Promise((r) => setImmediate(r));
+    }
+    m.started.forEach((s) => s.finish());
+    const rows = await Promise.all(outs);
+    assert.equal(rows.length, 6);
+    assert.equal(m.started.reduce((a, s) => a + s.n, 0), 6, 'every input ran exactly once');
+    assert.equal(b.busy, false);
+  }
+  assert.throws(() => new Batcher({ itemSize: 4, maxBatch: 2, maxWaitMs: 0, maxConcurrentRuns: 0, infer: heldModel().infer }), /maxConcurrentRuns/);
+});

@@ -31,25 +31,25 @@ describe('cpu budget', () => {
   it('affinity below the quota wins (taskset -c 0 in a 4-CPU pod), and threads follow', (t) => {
     const b = cpuBudget({ root: root(t, { 'cpu.max': '400000 100000' }), affinity: 1 });
     assert.deepEqual(b, { cpus: 1, quota: 4, affinity: 1, source: 'affinity' });
-    assert.deepEqual(derivedThreads(b), { intraOpNumThreads: 1, idleIntraOpNumThreads: 1, maxBatch: 8, uvThreadpool: 2 });
-    assert.deepEqual(derivedThreads(cpuBudget({ root: root(t, {}), affinity: 16 })), { intraOpNumThreads: 8, idleIntraOpNumThreads: 4, maxBatch: 16, uvThreadpool: 32 });
+    assert.deepEqual(derivedThreads(b), { intraOpNumThreads: 1, idleIntraOpNumThreads: 1, inferenceRuns: 1, maxBatch: 8, uvThreadpool: 2 });
+    assert.deepEqual(derivedThreads(cpuBudget({ root: root(t, {}), affinity: 16 })), { intraOpNumThreads: 8, idleIntraOpNumThreads: 4, inferenceRuns: 2, maxBatch: 16, uvThreadpool: 32 });
   });
 
   it('a pod given more CPU (cgroup quota) gets more model threads, a bigger batch and a bigger decode pool', (t) => {
     const given = (quota: string) => derivedThreads(cpuBudget({ root: root(t, { 'cpu.max': `${quota} 100000` }), affinity: 64 }));
-    assert.deepEqual(given('100000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 1, maxBatch: 8, uvThreadpool: 2 });
-    assert.deepEqual(given('200000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 2, maxBatch: 8, uvThreadpool: 4 });
-    assert.deepEqual(given('400000'), { intraOpNumThreads: 2, idleIntraOpNumThreads: 4, maxBatch: 16, uvThreadpool: 8 });
-    assert.deepEqual(given('50000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 1, maxBatch: 8, uvThreadpool: 2 }, 'half a CPU still gets one thread');
+    assert.deepEqual(given('100000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 1, inferenceRuns: 1, maxBatch: 8, uvThreadpool: 2 });
+    assert.deepEqual(given('200000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 2, inferenceRuns: 2, maxBatch: 8, uvThreadpool: 4 });
+    assert.deepEqual(given('400000'), { intraOpNumThreads: 2, idleIntraOpNumThreads: 4, inferenceRuns: 2, maxBatch: 16, uvThreadpool: 8 });
+    assert.deepEqual(given('50000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 1, inferenceRuns: 1, maxBatch: 8, uvThreadpool: 2 }, 'half a CPU still gets one thread');
   });
 
   it('the report says what was derived and what runs (an explicit option, UV_THREADPOOL_SIZE from the environment)', (t) => {
     const b = cpuBudget({ root: root(t, { 'cpu.max': '400000 100000' }), affinity: 8 });
-    const r = budgetReport(b, { intraOpNumThreads: 1, idleIntraOpNumThreads: 4, maxBatch: 16 });
+    const r = budgetReport(b, { intraOpNumThreads: 1, idleIntraOpNumThreads: 4, inferenceRuns: 1, maxBatch: 16 });
     assert.deepEqual({ ...r, running: { ...r.running, uvThreadpool: 0 } }, {
       cpus: 4, source: 'cgroup v2', quota: 4, affinity: 8,
-      derived: { intraOpNumThreads: 2, idleIntraOpNumThreads: 4, maxBatch: 16, uvThreadpool: 8 },
-      running: { intraOpNumThreads: 1, idleIntraOpNumThreads: 4, maxBatch: 16, uvThreadpool: 0 },
+      derived: { intraOpNumThreads: 2, idleIntraOpNumThreads: 4, inferenceRuns: 2, maxBatch: 16, uvThreadpool: 8 },
+      running: { intraOpNumThreads: 1, idleIntraOpNumThreads: 4, inferenceRuns: 1, maxBatch: 16, uvThreadpool: 0 },
     });
     assert.equal(uvThreadpoolSize({ UV_THREADPOOL_SIZE: '6' }), 6);
     assert.equal(uvThreadpoolSize({}), 4, "libuv's default");

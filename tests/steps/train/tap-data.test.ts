@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { featureSpace } from '../../../ml/features/extract.ts';
+import { backboneFeatureId } from '../../../ml/onnx/backbone.ts';
 import { dequantizeRows, openTap, tapSpace } from '../../../ml/features/tap.ts';
 import { DEFAULT_PREPROCESS, preprocess } from '../../../ml/preprocess/index.ts';
 import { SqlFeatureStore } from '../../../stores/feature-store.ts';
@@ -43,7 +44,10 @@ for (const backend of backends) {
     fs.writeFileSync(path.join(dir, 'train.csv'), toCsv(entries.slice(0, 2)));
     fs.writeFileSync(path.join(dir, 'test.csv'), toCsv(entries.slice(2)));
     const split = { dir, root, classes: [cls] } as unknown as SplitResult;
-    const features = { space: featureSpace(backboneSha256, DEFAULT_PREPROCESS), views: ['center', 'flip'], tta: ['center', 'flip'], preprocessing: DEFAULT_PREPROCESS, failed: [] } as unknown as FeaturesResult;
+    // The space the features stage names: the file and its feature node (not the bare file sha256).
+    const featureId = backboneFeatureId(backboneSha256, { tensor: '472_quantized', scale: '464_scale', zeroPoint: '464_zero_point' });
+    assert.notEqual(featureId, backboneSha256);
+    const features = { space: featureSpace(featureId, DEFAULT_PREPROCESS), views: ['center', 'flip'], tta: ['center', 'flip'], preprocessing: DEFAULT_PREPROCESS, failed: [] } as unknown as FeaturesResult;
     const logs: string[] = [];
     const data = new TapData(split, features, store, { path: backbonePath, sha256: backboneSha256, input: 'input', threads: 2 }, (m) => logs.push(m));
 

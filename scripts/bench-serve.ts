@@ -8,7 +8,7 @@
  * BENCHMARKS.md.
  *
  *   node --import tsx scripts/bench-serve.ts [--duration 10] [--rounds 1] [--image path.jpg] [--model m.onnx --labels l.txt
- *        --preprocessing p.json] [--only ours|original] [--intra-op 1] [--uv-threads 4] [--max-batch 16]
+ *        --preprocessing p.json] [--only ours|original] [--intra-op 1] [--uv-threads 4] [--max-batch 4]
  *        [--max-wait-ms 2] [--sharp-concurrency 1] [--inference worker|main] [--idle-threads 2] [--inference-runs 2]
  *        [--monitoring compare]
  *
@@ -64,7 +64,7 @@ const { values: args } = parseArgs({
     'idle-threads': { type: 'string', default: '2' },
     'inference-runs': { type: 'string', default: '2' },
     'uv-threads': { type: 'string', default: '4' },
-    'max-batch': { type: 'string', default: '8' },
+    'max-batch': { type: 'string', default: '4' },
     'max-wait-ms': { type: 'string', default: '2' },
     'sharp-concurrency': { type: 'string', default: '1' },
     inference: { type: 'string', default: 'worker' },

@@ -32,9 +32,9 @@ export interface ServeOptions {
   /**
    * Bytes of request bodies the whole process holds at once (uploads being received and being processed). An
    * upload reserves its Content-Length (at least `minUploadReservationBytes`) before a byte is read; when the
-   * budget is full, stalled uploads are dropped to make room, else 503 + Retry-After. Default 64 MiB: with the
-   * champion loaded and under load the process itself is ~350-400 MB, so bodies get what keeps it under 500 MB
-   * RSS (BENCHMARKS.md).
+   * budget is full, stalled uploads are dropped to make room, else 503 + Retry-After. Default 32 MiB (three 10 MB
+   * uploads at once): with the champion loaded on two inference workers and after load the process itself is
+   * ~400 MB, and 100 concurrent 9 MB uploads measured 511-531 MB peak RSS with 64 MiB (BENCHMARKS.md).
    */
   readonly uploadBudgetBytes?: number;
   /** Smallest reservation per upload (a body that never arrives still holds a socket). Default 64 KiB. */
@@ -65,8 +65,9 @@ export interface ServeOptions {
    */
   readonly maxInFlight?: number;
   /**
-   * Micro-batching: largest batch per onnxruntime run (default 8: per image, 16 saves little more, and with a
-   * flip-TTA model a batch of 16 is 32 backbone images, ~90 MB more peak RSS; 16 from 4 CPUs given, cpu-budget.ts)
+   * Micro-batching: largest batch per onnxruntime run (default 4 on 2-3 CPUs given, with two inference workers; 8
+   * on one CPU; 16 from 4 CPUs: cpu-budget.ts. With a flip-TTA model a batch of 16 is 32 backbone images, ~90 MB
+   * more peak RSS)
    * and longest wait to fill one (2 ms).
    */
   readonly maxBatch?: number;
@@ -113,7 +114,7 @@ export const SERVE_DEFAULTS = Object.freeze({
   maxPixels: 40_000_000,
   maxFullDecodePixels: 16_000_000,
   deadlineMs: 5000,
-  uploadBudgetBytes: 64 * 1024 * 1024,
+  uploadBudgetBytes: 32 * 1024 * 1024,
   minUploadReservationBytes: 64 * 1024,
   uploadStallMs: 1000,
   minUploadBytesPerSec: 16 * 1024,

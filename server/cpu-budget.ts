@@ -76,8 +76,10 @@ export function derivedThreads(b: CpuBudget): DerivedThreads {
     // Two batches may compute at once from 2 CPUs: a batch of the model thread(s) no longer waits for the one
     // before, so the model takes the other core whenever decoding leaves it free (1.54 -> ~2 cores busy at c=16).
     inferenceRuns: b.cpus >= 2 ? 2 : 1,
-    // More model threads finish a bigger batch in the same time; 8 is the measured best on 1-2 CPUs.
-    maxBatch: b.cpus >= 4 ? 16 : 8,
+    // More model threads finish a bigger batch in the same time. On 2-3 CPUs two workers each run batches of at
+    // most 4: the mean batch at 16 connections is ~4 either way, the model costs the same per image at 1 or 8, and
+    // two runs of 8 flip images held ~20 MB more peak RSS (BENCHMARKS.md). One CPU, one worker: 8.
+    maxBatch: b.cpus >= 4 ? 16 : b.cpus >= 2 ? 4 : 8,
     // libuv decodes about two images per CPU (one computing, one waiting on its upload or the model).
     uvThreadpool: Math.max(2, 2 * b.cpus),
   };

@@ -1,6 +1,6 @@
 /**
  * Export of a `finetune` model: one ONNX graph = the backbone truncated at the tapped tensor (`from`), dequantized,
- * then the fine-tuned pointwise convolutions as float `Conv` 1x1 (+ `Clip(0, 6)` for ReLU6, `Relu`), a
+ * then the fine-tuned pointwise convolutions as float `Conv` 1x1 (+ ReLU6 as `Relu(x) - Relu(x - 6)`, `Relu`), a
  * `GlobalAveragePool`, and the dense head. Input `images` [N,3,S,S], outputs `logits` [N,C] and `features`
  * [N,D] (the pooled output of the tuned convs, for monitoring). With test-time flip the backbone runs once over
  * [images; mirrored] and the two dequantized tapped tensors are averaged before the convs: exactly what training
@@ -67,9 +67,16 @@ export function composeFinetuneModel(backbone: Uint8Array, o: ComposeFinetuneOpt
     graph.node!.push(node('Conv', [x, `ft_conv_${i}_W`, `ft_conv_${i}_B`], [`ft_conv_${i}`], `ft_conv_${i}_Conv`, { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0] }));
     x = `ft_conv_${i}`;
     if (c.activation === 'relu6') {
-      // Clip's bounds are inputs since opset 11 (the backbone's opset is 12).
-      graph.initializer!.push(floatTensor(`ft_conv_${i}_min`, [], new Float32Array([0])), floatTensor(`ft_conv_${i}_max`, [], new Float32Array([6])));
-      graph.node!.push(node('Clip', [x, `ft_conv_${i}_min`, `ft_conv_${i}_max`], [`${x}_relu6`], `ft_conv_${i}_Clip`));
+      // ReLU6 as relu(x) - relu(x - 6), not Clip: since opset 11 Clip takes its bounds as inputs, and OpenCV's dnn
+      // (the original project's serving stack) refuses a Clip with three inputs. Exact for x <= 12 (Sterbenz), within
+      // an ulp of x above.
+      graph.initializer!.push(floatTensor(`ft_conv_${i}_six`, [], new Float32Array([6])));
+      graph.node!.push(
+        node('Relu', [x], [`${x}_pos`], `ft_conv_${i}_Relu`),
+        node('Sub', [x, `ft_conv_${i}_six`], [`${x}_minus6`], `ft_conv_${i}_Sub6`),
+        node('Relu', [`${x}_minus6`], [`${x}_over6`], `ft_conv_${i}_Relu6`),
+        node('Sub', [`${x}_pos`, `${x}_over6`], [`${x}_relu6`], `ft_conv_${i}_Clip6`),
+      );
       x = `${x}_relu6`;
     } else if (c.activation === 'relu') {
       graph.node!.push(node('Relu', [x], [`${x}_relu`], `ft_conv_${i}_Relu`));
@@ -87,7 +94,7 @@ export function composeFinetuneModel(backbone: Uint8Array, o: ComposeFinetuneOpt
     featuresOutput: o.featuresOutput,
     featuresTensor: 'ft_pooled',
     featuresDim: pooledDim,
-    producerVersion: 'compose-finetune/1',
+    producerVersion: 'compose-finetune/2',
     metadata: o.metadata,
   });
   return encodeModel(model);

@@ -36,7 +36,7 @@ const schema = Type.Object(
     }),
     upload_budget_mb: Type.Number({
       exclusiveMinimum: 0,
-      default: 64,
+      default: 32,
       description: 'Request bodies the whole process holds at once (reserved from Content-Length before reading); full: stalled uploads dropped, else 503 + Retry-After. Must be >= max_body_mb.',
     }),
     upload_stall_ms: Type.Integer({
@@ -56,7 +56,7 @@ const schema = Type.Object(
     max_batch: Type.Optional(
       Type.Integer({
         minimum: 1,
-        description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more). Default: derived from the CPU given (8; 16 from 4 CPUs: GET /models shows it).',
+        description: 'Micro-batching: most requests per onnxruntime run (memory grows with it: 16 with a flip-TTA model is ~90 MB more). Default: derived from the CPU given (4 on 2-3 CPUs, where two inference workers each run one; 8 on one CPU; 16 from 4: GET /models shows it).',
       }),
     ),
     inference_workers: Type.Optional(

@@ -38,7 +38,7 @@ describe('cpu budget', () => {
   it('a pod given more CPU (cgroup quota) gets more model threads, a bigger batch and a bigger decode pool', (t) => {
     const given = (quota: string) => derivedThreads(cpuBudget({ root: root(t, { 'cpu.max': `${quota} 100000` }), affinity: 64 }));
     assert.deepEqual(given('100000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 1, inferenceRuns: 1, maxBatch: 8, uvThreadpool: 2 });
-    assert.deepEqual(given('200000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 2, inferenceRuns: 2, maxBatch: 8, uvThreadpool: 4 });
+    assert.deepEqual(given('200000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 2, inferenceRuns: 2, maxBatch: 4, uvThreadpool: 4 });
     assert.deepEqual(given('400000'), { intraOpNumThreads: 2, idleIntraOpNumThreads: 4, inferenceRuns: 2, maxBatch: 16, uvThreadpool: 8 });
     assert.deepEqual(given('50000'), { intraOpNumThreads: 1, idleIntraOpNumThreads: 1, inferenceRuns: 1, maxBatch: 8, uvThreadpool: 2 }, 'half a CPU still gets one thread');
   });

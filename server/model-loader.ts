@@ -143,7 +143,7 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
     const outputName = roles.logits;
     const classes = labels.length;
 
-    const quiet = quietMachine();
+    const quiet = quietMachine({ threads: opts.idleIntraOpNumThreads });
     const infer = async (inputs: readonly Float32Array[], idle = false, hangMs?: number): Promise<BatchOutput> => {
       const n = inputs.length;
       const t = await session.run(inputs, [3, spec.crop, spec.crop], idle && (hangMs !== undefined || quiet()), hangMs);

@@ -22,7 +22,7 @@ import { createRouter, type RequestState } from './routes.ts';
 import type { MonitoringView, RolloutControl } from './control-ports.ts';
 import { mountDashboard, type DashboardOptions } from './dashboard/index.ts';
 import type { PredictionLog } from '../stores/prediction-log.ts';
-import { TensorPool } from './tensor-pool.ts';
+import { TensorPool, tensorPoolSlots } from './tensor-pool.ts';
 import { createUploadReader } from './upload.ts';
 import { UploadBudget } from './upload-budget.ts';
 import { ModelCache } from './model-cache.ts';
@@ -169,7 +169,7 @@ export function createApp(deps: AppDeps): ServeApp {
   const pools = new Map<number, TensorPool>();
   const poolFor = (itemSize: number) => {
     let pool = pools.get(itemSize);
-    if (!pool) pools.set(itemSize, (pool = new TensorPool(itemSize, (options.inferenceRuns + 1) * options.maxBatch + 8)));
+    if (!pool) pools.set(itemSize, (pool = new TensorPool(itemSize, tensorPoolSlots(options.maxBatch, options.inferenceRuns))));
     return pool;
   };
   // One watcher per slot: the routed alias, plus a rollout's candidate (pinned to its version) while one runs.

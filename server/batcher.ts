@@ -66,9 +66,10 @@ export class Batcher {
 
   constructor(opts: BatcherOptions) {
     if (opts.maxBatch < 1) throw new Error(`maxBatch must be >= 1, got ${opts.maxBatch}`);
-    if (!(Number.isInteger(opts.maxConcurrentRuns ?? 1) && (opts.maxConcurrentRuns ?? 1) >= 1)) throw new Error(`maxConcurrentRuns must be an integer >= 1, got ${opts.maxConcurrentRuns}`);
+    const runs = opts.maxConcurrentRuns ?? 1;
+    if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`maxConcurrentRuns must be an integer >= 1, got ${runs}`);
     this.#opts = opts;
-    this.#maxRuns = opts.maxConcurrentRuns ?? 1;
+    this.#maxRuns = runs;
   }
 
   /** Inputs waiting for a run. */

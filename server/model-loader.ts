@@ -10,7 +10,7 @@ import { sha256 as sha256Of } from '../runner/hash.ts';
 import { Batcher } from './batcher.ts';
 import { quietMachine } from './machine-load.ts';
 import { modelFilePath, type ResolvedModel } from './model-source.ts';
-import { TensorPool } from './tensor-pool.ts';
+import { TensorPool, tensorPoolSlots } from './tensor-pool.ts';
 import type { Worker } from 'node:worker_threads';
 import { createSession, outputRoles, type InferenceThread, type OrtSession, type SessionStatus } from './ort-session.ts';
 import type { BatchOutput } from './batcher.ts';
@@ -121,9 +121,9 @@ export async function loadModel(m: ResolvedModel, opts: LoadOptions): Promise<Lo
   }
 
   const itemSize = 3 * spec.crop * spec.crop;
-  // Enough slots for the batch being run, the one forming and a few being normalised; beyond that, allocate.
+  // Runs overlap only on worker threads (one main-thread session computes one batch at a time).
   const runs = opts.inferenceThread === 'worker' ? Math.max(1, opts.inferenceRuns ?? 1) : 1;
-  const tensorPool = opts.tensorPool?.(itemSize) ?? new TensorPool(itemSize, (runs + 1) * opts.maxBatch + 8);
+  const tensorPool = opts.tensorPool?.(itemSize) ?? new TensorPool(itemSize, tensorPoolSlots(opts.maxBatch, runs));
   let session: OrtSession;
   try {
     session = await createSession(bytes, { busy: opts.intraOpNumThreads, idle: opts.idleIntraOpNumThreads }, opts.inferenceThread, tensorPool, {

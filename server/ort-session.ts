@@ -55,8 +55,8 @@ export interface OrtSession {
   status(): SessionStatus;
   /** The inference worker thread (undefined on the main thread); the first one of a pool. */
   worker(): Worker | undefined;
-  /** Every inference worker thread (a pool has several: session-pool.ts). */
-  workers?(): Worker[];
+  /** Every inference worker thread (a pool has several: session-pool.ts; none on the main thread). */
+  workers(): Worker[];
   /**
    * Makes the worker exit as a crash would (after the run in progress, if any; a no-op on the main thread). Not
    * `worker().terminate()`: terminating a thread inside onnxruntime's synchronous native run aborts the process.
@@ -109,12 +109,15 @@ export async function createSession(
   runs = 1,
 ): Promise<OrtSession> {
   if (where === 'main') return mainThreadSession(model, threads);
-  const members: OrtSession[] = [];
-  try {
-    for (let i = 0; i < Math.max(1, runs); i++) members.push(await workerSession(model, i === 0 ? threads : { busy: threads.busy, idle: threads.busy }, pool, supervision));
-  } catch (err) {
+  // Loaded side by side (a hot swap waits for the slowest, not the sum); one failure releases the others.
+  const started = await Promise.allSettled(
+    Array.from({ length: Math.max(1, runs) }, (_, i) => workerSession(model, i === 0 ? threads : { busy: threads.busy, idle: threads.busy }, pool, supervision)),
+  );
+  const members = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     await Promise.allSettled(members.map((m) => m.release()));
-    throw err;
+    throw failed.reason;
   }
   return sessionPool(members);
 }

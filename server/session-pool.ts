@@ -6,7 +6,6 @@
  * bound's two workers fill them (scripts/bench-compute-bound.ts). Only the first member has the spinning
  * low-latency session for lone requests; the others have the batch session only.
  */
-import type { Worker } from 'node:worker_threads';
 import { InferenceUnavailableError, type OrtSession, type SessionStatus } from './ort-session.ts';
 
 export function sessionPool(members: readonly OrtSession[]): OrtSession {
@@ -40,15 +39,16 @@ export function sessionPool(members: readonly OrtSession[]): OrtSession {
         inFlight[i]!--;
       }
     },
-    // Any member down means the model is not whole: /ready says so (the others keep answering meanwhile).
+    // Any member down means the model is not whole: /ready says so and new requests get 503 (runs already queued
+    // go to the members still alive).
     alive: () => status() === 'ok',
     status,
     worker: () => members[0]!.worker(),
-    workers: () => members.flatMap((m) => m.workers?.() ?? []),
+    workers: () => members.flatMap((m) => m.workers()),
     // As a crash of the whole inference would: every worker exits and restarts.
     kill: () => members.forEach((m) => m.kill()),
     async release() {
       await Promise.all(members.map((m) => m.release()));
     },
-  } satisfies OrtSession & { workers(): Worker[] };
+  };
 }

@@ -12,6 +12,14 @@ export interface TensorSlot {
   release(): void;
 }
 
+/**
+ * Slots for a model's inputs: the batches being run (one per inference worker), the one forming, and a few being
+ * normalised; beyond that, requests allocate.
+ */
+export function tensorPoolSlots(maxBatch: number, inferenceRuns: number): number {
+  return (inferenceRuns + 1) * maxBatch + 8;
+}
+
 export class TensorPool {
   readonly buffer: SharedArrayBuffer;
   readonly itemSize: number;
@@ -21,6 +29,11 @@ export class TensorPool {
     this.itemSize = itemSize;
     this.buffer = new SharedArrayBuffer(itemSize * slots * Float32Array.BYTES_PER_ELEMENT);
     this.#free = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+  }
+
+  /** Slots in all. */
+  get slots(): number {
+    return this.buffer.byteLength / (this.itemSize * Float32Array.BYTES_PER_ELEMENT);
   }
 
   get available(): number {

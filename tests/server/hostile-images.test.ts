@@ -70,7 +70,7 @@ describe('hostile images', () => {
     assert.equal(res.headers.get('retry-after'), '1');
     const model = serve.holder.current('champion')!;
     const until = Date.now() + 3000;
-    const slots = model.tensorPool.buffer.byteLength / (Float32Array.BYTES_PER_ELEMENT * model.tensorPool.itemSize);
+    const slots = model.tensorPool.slots;
     while ((serve.uploads.used > 0 || model.tensorPool.available < slots) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     assert.equal(serve.uploads.used, 0, 'the upload budget is given back once the abandoned decode settled');
     assert.equal(model.tensorPool.available, slots, 'every tensor slot is free again');

@@ -22,7 +22,7 @@ function countResults(workers: readonly Worker[]): number[] {
 test('two workers: runs in flight together land on different workers, a lone run on the first, answers correct', async (t) => {
   const session = await createSession(tinyClassifier([0, 2, 1]), { busy: 1, idle: 2 }, 'worker', undefined, { hangMs: 10_000 }, 2);
   t.after(() => session.release());
-  const workers = session.workers!();
+  const workers = session.workers();
   assert.equal(workers.length, 2);
   assert.notEqual(workers[0]!.threadId, workers[1]!.threadId);
   const counts = countResults(workers);
@@ -42,7 +42,7 @@ test('two workers: runs in flight together land on different workers, a lone run
 test('a crash takes every worker of the pool down; the pool says recovering, then serves again on new workers', async (t) => {
   const session = await createSession(tinyClassifier([1, 0]), { busy: 1, idle: 1 }, 'worker', undefined, { hangMs: 10_000 }, 2);
   t.after(() => session.release());
-  const before = session.workers!();
+  const before = session.workers();
   const exits = before.map((w) => new Promise<number>((r) => w.once('exit', r)));
   session.kill();
   assert.deepEqual(await Promise.all(exits), [1, 1]);
@@ -52,7 +52,7 @@ test('a crash takes every worker of the pool down; the pool says recovering, the
   const until = Date.now() + 10_000;
   while (session.status() !== 'ok' && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   assert.equal(session.status(), 'ok');
-  const after = session.workers!();
+  const after = session.workers();
   assert.equal(after.length, 2);
   assert.ok(after.every((w) => !before.includes(w)), 'both are new workers');
   assert.deepEqual([...(await session.run([image()], dims)).data], [1, 0]);

@@ -5,6 +5,7 @@ import { TensorPool } from '../../server/tensor-pool.ts';
 
 test('slots are distinct views of one shared buffer, returned on release, undefined when exhausted', () => {
   const pool = new TensorPool(6, 3);
+  assert.equal(pool.slots, 3);
   const [a, b, c] = [pool.acquire()!, pool.acquire()!, pool.acquire()!];
   assert.equal(pool.acquire(), undefined);
   assert.deepEqual(new Set([pool.offsetOf(a.view), pool.offsetOf(b.view), pool.offsetOf(c.view)]), new Set([0, 6, 12]));
@@ -18,4 +19,5 @@ test('slots are distinct views of one shared buffer, returned on release, undefi
   assert.equal(pool.offsetOf(again.view), pool.offsetOf(b.view));
   assert.equal(pool.offsetOf(new Float32Array(6)), undefined);
   assert.ok(again.view.buffer instanceof SharedArrayBuffer);
+  assert.equal(pool.slots, 3, 'the size does not move with use');
 });

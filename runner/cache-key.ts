@@ -84,6 +84,7 @@ export async function stageKey(
     sections: Object.fromEntries((stage.step.reads ?? []).map((s) => [s.key, withoutPerformanceKnobs(s.schema, config.sections[s.key])])),
     upstream,
     inputs,
+    ...(stage.step.fingerprint ? { fingerprint: await stage.step.fingerprint(stage.params, view) } : {}),
     ...(opts.shard ? { shard: opts.shard } : {}),
   });
 }

@@ -58,6 +58,12 @@ export interface StepDefinition<S extends TSchema = TSchema, R = unknown> {
    */
   inputs?(params: Static<S>, ctx: InputsContext): readonly string[] | Promise<readonly string[]>;
   /**
+   * What the output depends on besides the step's own code, params, sections and inputs: code and library
+   * versions elsewhere (the features step returns the preprocessing id, which changes with the decoder build and
+   * PREPROCESS_CODE_VERSION). Part of the cache key; called with the validated params.
+   */
+  fingerprint?(params: Static<S>, ctx: InputsContext): unknown | Promise<unknown>;
+  /**
    * Cross-checks that JSON Schema cannot express (e.g. a grid naming an architecture that is not declared).
    * Paths are relative to the stage's `with:` block. Runs at validation time, before any stage.
    */

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs/promises';
 import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
-import { iccBytes, readHeaderSize, sniffImage } from './header.ts';
+import { iccBytes, readHeaderSize, sniffImage, type HeaderSize } from './header.ts';
+import { decodeJpegScaled, JpegUnsupportedError, takesJpegPath } from './jpeg-scaled.ts';
 import { decodePlan } from './plan.ts';
 import type { PreprocessSpec } from './spec.ts';
 
@@ -46,9 +47,7 @@ export interface DecodeOptions {
 export const DEFAULT_MAX_ICC_BYTES = 1024 * 1024;
 
 /** Upright size from the header bytes, or sharp's header parser for unusual structures. */
-async function uprightSize(bytes: Buffer): Promise<{ width: number; height: number }> {
-  const format = sniffImage(bytes);
-  const h = format && readHeaderSize(bytes, format);
+async function uprightSize(bytes: Buffer, h: HeaderSize | undefined): Promise<{ width: number; height: number }> {
   if (h) return h.orientation >= 5 ? { width: h.height, height: h.width } : { width: h.width, height: h.height };
   const meta = await sharp(bytes).metadata();
   const w = meta.autoOrient?.width ?? meta.width;
@@ -60,17 +59,42 @@ async function uprightSize(bytes: Buffer): Promise<{ width: number; height: numb
 /**
  * Decodes and resizes once. EXIF orientation is applied; alpha is flattened on white (a transparent product shot
  * reads as "on a white plate", not "on black"); grayscale, CMYK and 16-bit inputs become 8-bit sRGB. Only the
- * first frame of an animated image is read. Ordinary photos take exactly the path they always took (whole image,
- * shorter side -> resize, no shrink-on-load); see plan.ts for the rest.
+ * first frame of an animated image is read. An upright sRGB JPEG of ordinary shape is decoded by libjpeg-turbo at a
+ * DCT scale (jpeg-scaled.ts); everything else by libvips: the whole image, shorter side -> resize (plan.ts).
  */
-export async function decodeForViews(input: Buffer | Uint8Array | string, spec: PreprocessSpec, opts: DecodeOptions = {}): Promise<RawImage> {
+export function decodeForViews(input: Buffer | Uint8Array | string, spec: PreprocessSpec, opts: DecodeOptions = {}): Promise<RawImage> {
+  return decode(input, spec, opts, true);
+}
+
+/**
+ * Preprocessing version 2's decoder for every input (libvips only, no libjpeg path): for comparing decoders
+ * (scripts/compare-decoders.ts). Features, training and serving use `decodeForViews`.
+ */
+export function decodeWithLibvips(input: Buffer | Uint8Array | string, spec: PreprocessSpec, opts: DecodeOptions = {}): Promise<RawImage> {
+  return decode(input, spec, opts, false);
+}
+
+async function decode(input: Buffer | Uint8Array | string, spec: PreprocessSpec, opts: DecodeOptions, jpegPath: boolean): Promise<RawImage> {
   const what = typeof input === 'string' ? input : `(${input.length} bytes)`;
   let out: { data: Buffer; info: OutputInfo };
   try {
     const bytes = typeof input === 'string' ? await fs.readFile(input) : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    const size = opts.size ?? (await uprightSize(bytes));
-    const plan = decodePlan(size.width, size.height, spec);
     const format = sniffImage(bytes);
+    const header = format && readHeaderSize(bytes, format);
+    const size = opts.size ?? (await uprightSize(bytes, header));
+    const plan = decodePlan(size.width, size.height, spec);
+    const icc = format !== undefined ? iccBytes(bytes, format) : 0;
+    if (opts.limitInputPixels !== undefined && size.width * size.height > opts.limitInputPixels) {
+      throw new Error(`the image has ${size.width}x${size.height} pixels, over the limit of ${opts.limitInputPixels}`);
+    }
+    if (jpegPath && format === 'jpeg' && header && takesJpegPath({ ...size, orientation: header.orientation, iccBytes: icc }, plan, spec)) {
+      try {
+        return await decodeJpegScaled(bytes, { ...size, orientation: header.orientation, iccBytes: icc }, spec, opts.timeoutSeconds !== undefined ? opts.timeoutSeconds * 1000 : undefined);
+      } catch (err) {
+        // CMYK/YCCK: libvips converts those to sRGB below; anything else is the image's fault.
+        if (!(err instanceof JpegUnsupportedError)) throw err;
+      }
+    }
     const options: SharpOptions = {
       autoOrient: true,
       // Accept photos with recoverable warnings (Food-101 has a few); reject real corruption.
@@ -79,7 +103,7 @@ export async function decodeForViews(input: Buffer | Uint8Array | string, spec: 
       // First frame only: an animated WebP/PNG is judged by its first picture, and costs one picture.
       pages: 1,
       animated: false,
-      ignoreIcc: format !== undefined && iccBytes(bytes, format) > (opts.maxIccBytes ?? DEFAULT_MAX_ICC_BYTES),
+      ignoreIcc: icc > (opts.maxIccBytes ?? DEFAULT_MAX_ICC_BYTES),
     };
     if (opts.limitInputPixels !== undefined) options.limitInputPixels = opts.limitInputPixels;
     let img = sharp(bytes, options);

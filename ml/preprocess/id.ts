@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { libjpegTurboVersion } from './jpeg-scaled.ts';
 import { PREPROCESS_CODE_VERSION, type PreprocessSpec } from './spec.ts';
 
 /**
@@ -10,7 +11,7 @@ import { PREPROCESS_CODE_VERSION, type PreprocessSpec } from './spec.ts';
  * features must then not be mixed with what serving computes.
  */
 export function decoderVersion(): string {
-  return `sharp ${sharp.versions.sharp ?? '?'} vips ${sharp.versions.vips ?? '?'}`;
+  return `sharp ${sharp.versions.sharp ?? '?'} vips ${sharp.versions.vips ?? '?'} libjpeg-turbo ${libjpegTurboVersion}`;
 }
 
 /**

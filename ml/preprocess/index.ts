@@ -9,7 +9,7 @@ import { normalisationTables, toTensor, viewBox } from './tensor.ts';
 import { viewNames } from './spec.ts';
 import { viewsOfBatch, zoomOf } from './zoom.ts';
 
-export { configureSharp, decodeForViews, DEFAULT_MAX_ICC_BYTES, ImageDecodeError, type DecodeOptions, type RawImage } from './decode.ts';
+export { configureSharp, decodeForViews, decodeWithLibvips, DEFAULT_MAX_ICC_BYTES, ImageDecodeError, type DecodeOptions, type RawImage } from './decode.ts';
 export { iccBytes, readHeaderSize, sniffImage, type HeaderSize, type ImageFormat } from './header.ts';
 export { decodePlan, MAX_WINDOW_ASPECT, SHRINK_ON_LOAD_FACTOR, type DecodePlan } from './plan.ts';
 export { centerBox, imageStats, normalisationTables, toTensor, viewBox, type CropBox } from './tensor.ts';

@@ -8,9 +8,11 @@ import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
  * Bump when `preprocess()` changes what it produces for the same spec (decoding, colour handling, rounding, the
  * crop PRNG): every cached feature vector computed by the old code then becomes a different feature space.
  */
-export const PREPROCESS_CODE_VERSION = 2;
+export const PREPROCESS_CODE_VERSION = 3;
 // 2: sources more extreme than 4:1 are cut to their centre before resizing (plan.ts), sources >= 4x resize on the
 //    shorter side shrink while decoding, only the first frame of animations is read. Ordinary photos: unchanged.
+// 3: upright sRGB JPEGs of ordinary shape are shrunk inside libjpeg-turbo's inverse DCT (by m/8, to the smallest
+//    size covering `resize`), then resampled only if that is not exactly `resize` (jpeg-scaled.ts).
 
 /** sharp's resize kernels (`sharp.kernel`). */
 export const RESIZE_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3', 'mks2013', 'mks2021'] as const;
@@ -45,7 +47,8 @@ export const PreprocessSpecSchema = Type.Object(
     kernel: Type.Optional(
       StringEnum(RESIZE_KERNELS, {
         default: DEFAULT_PREPROCESS.kernel,
-        description: "sharp resize kernel. 'linear' (antialiased bilinear) is closest to the torchvision training transform.",
+        description:
+          "Resize kernel (sharp's names). 'linear' (antialiased bilinear) is closest to the torchvision training transform; with it, upright sRGB JPEGs are decoded and resized by libjpeg-turbo with the same triangle filter.",
       }),
     ),
   },

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { Type, type Static } from '../../runner/schema-builder.ts';
-import { ViewsSpecSchema } from '../../ml/preprocess/spec.ts';
+import { resolvePreprocessSpec, ViewsSpecSchema } from '../../ml/preprocess/spec.ts';
 import { performanceKnob } from '../../runner/performance-knobs.ts';
 import { defineStep } from '../../runner/step.ts';
 import { backboneSection } from '../sections/backbone.ts';
@@ -44,6 +44,13 @@ export const featuresStep = defineStep({
   inputs: (_params, ctx) => {
     const p = ctx.resolvePath(ctx.section(backboneSection).path);
     return fs.existsSync(p) ? [p] : [];
+  },
+  // A new decoder build or preprocessing code is a new feature space: the stage must run (and only compute what
+  // the store lacks for that space), not be skipped as cached.
+  // (Imported here, not at the top: the id loads sharp and the JPEG addon, which `pipeline --help` does not need.)
+  fingerprint: async (_params, ctx) => {
+    const { preprocessingId } = await import('../../ml/preprocess/id.ts');
+    return { preprocessingId: preprocessingId(resolvePreprocessSpec(ctx.section(backboneSection).preprocessing)) };
   },
   run: async (ctx, params) => (await import('./run.ts')).runFeatures(ctx, params),
 });

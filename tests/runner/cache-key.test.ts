@@ -34,3 +34,21 @@ test('input files are hashed in chunks with progress; the key is the same with o
   fs.writeFileSync(path.join(data, '7.txt'), 'changed');
   assert.notEqual(await stageKey(config, stage, {}, view, hasher), withProgress, 'content is in the key');
 });
+
+test("a step's fingerprint is in the key: the features stage reruns when the preprocessing id changes", async (t) => {
+  const dir = tempDir(t, 'f101-key-');
+  const hasher: FileHasher = { sha256Many: (paths) => Promise.all(paths.map((p) => sha256File(p))) };
+  const config = { workdir: dir, sections: {} } as unknown as PipelineConfig;
+  const view = { workdir: dir, resolvePath: (p: string) => path.resolve(dir, p), section: () => ({}) as never };
+  let id = 'aaaa';
+  const stage = { name: 's', step: { name: 'x', version: 1, fingerprint: async () => ({ preprocessingId: id }) }, params: {}, needs: {} } as unknown as StageConfig;
+  const before = await stageKey(config, stage, {}, view, hasher);
+  assert.equal(await stageKey(config, stage, {}, view, hasher), before);
+  id = 'bbbb';
+  assert.notEqual(await stageKey(config, stage, {}, view, hasher), before);
+  // The real features step fingerprints with the preprocessing id of the backbone section's spec.
+  const { featuresStep } = await import('../../steps/features/index.ts');
+  const { preprocessingId, DEFAULT_PREPROCESS } = await import('../../ml/preprocess/index.ts');
+  const sectionView = { ...view, section: () => ({ preprocessing: {} }) as never };
+  assert.deepEqual(await featuresStep.fingerprint!({} as never, sectionView), { preprocessingId: preprocessingId(DEFAULT_PREPROCESS) });
+});

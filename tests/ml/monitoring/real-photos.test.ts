@@ -5,13 +5,14 @@
  * - embedding space (PCA to 32 dims + class centroids) fitted on the training photos of 10 classes (60 each);
  *   the "model" is the class-Gaussian classifier in that space (a stand-in for the trained head, which is not
  *   part of this library);
- * - reference profile: the first 10 test photos of each of the 10 classes (100 photos);
- * - windows of 100: the other 10 test photos per class as they are, darkened (sharp modulate brightness 0.4),
+ * - reference profile: the first 15 test photos of each of the 10 classes (150 photos; REF_PER_CLASS);
+ * - windows of 50: the other 5 test photos per class as they are, darkened (sharp modulate brightness 0.4),
  *   and inverted (negative); and 198 photos of the 3 held-out classes (pizza, steak, sushi: their 54 test and
  *   144 training photos). The out-of-scope window is larger because near-OOD dishes score only a little above
  *   in-scope photos (about 10% flagged against 5% calibrated, see the README), and the binomial test needs n.
  * - false alarms: 30 random splits of the 200 in-scope test photos into reference and window (100 each).
- *   Measured: out_of_scope 1/30, confidence_drift 1/30, every other detector 0/30; any detector 2/30 (6.7%).
+ *   Measured (preprocessing version 3): out_of_scope, prediction_drift and feedback_accuracy 1/30 each,
+ *   confidence_drift 2/30, the others 0/30; any detector 4/30 (version 2: 2/30).
  * About 1,200 backbone passes, computed once (before()); 40-100 s wall (about 25 s CPU) on the 2 shared cores.
  */
 import assert from 'node:assert/strict';
@@ -27,6 +28,13 @@ import { mulberry32, shuffled } from '../../../ml/random.ts';
 import { classes, embedPhotos, openBackbone, splitIds, type PhotoRecord } from './real-photos-fixture.ts';
 
 const FALSE_ALARM_SPLITS = 30;
+/**
+ * Reference photos per known class (of 20 test photos; the rest form the windows). 15, not 10: the out-of-scope
+ * threshold is the calibration set's conformal 95th percentile, and from 100 photos it moved by 8 % (45.6 -> 49.5)
+ * when the JPEG decoder changed pixels by 0.16 levels (preprocessing version 3), enough to turn the held-out
+ * window's 22 flagged photos into 16 (p 0.0004 -> 0.04). From 150 it rests on more than five photos above it.
+ */
+const REF_PER_CLASS = 15;
 
 describe('monitoring on real photos (food101-mini, MobileNetV2 features)', { timeout: 300_000 }, () => {
   let backbone: Backbone;
@@ -52,8 +60,8 @@ describe('monitoring on real photos (food101-mini, MobileNetV2 features)', { tim
     const known = all.slice(0, 10), unseen = all.slice(10);
     const train = await embedPhotos(backbone, known.flatMap((c) => splitIds('train', c)), 'original');
     space = fitEmbeddingSpace(train, { dim: 32 });
-    const refIds = known.flatMap((c) => splitIds('test', c).slice(0, 10));
-    const winIds = known.flatMap((c) => splitIds('test', c).slice(10, 20));
+    const refIds = known.flatMap((c) => splitIds('test', c).slice(0, REF_PER_CLASS));
+    const winIds = known.flatMap((c) => splitIds('test', c).slice(REF_PER_CLASS, 20));
     const ref = await embedPhotos(backbone, refIds, 'original');
     const win = await embedPhotos(backbone, winIds, 'original');
     inScopeTest = [...ref, ...win];
@@ -123,7 +131,7 @@ describe('monitoring on real photos (food101-mini, MobileNetV2 features)', { tim
     assert.throws(() => evaluateWindow({ ...back, version: 2 as 1 }, windows.dark), /profile version 2, this code reads version 1/);
   });
 
-  it(`false alarms over ${FALSE_ALARM_SPLITS} random reference/window splits of in-scope photos: at most 5 per detector (measured: 2 windows with any alarm)`, (t) => {
+  it(`false alarms over ${FALSE_ALARM_SPLITS} random reference/window splits of in-scope photos: at most 5 per detector (measured: 4 windows with any alarm)`, (t) => {
     const counts = Object.fromEntries(DETECTORS.map((d) => [d, 0])) as Record<DetectorName, number>;
     let any = 0;
     const rand = mulberry32(2024);

@@ -59,8 +59,9 @@ async function uprightSize(bytes: Buffer, h: HeaderSize | undefined): Promise<{ 
 /**
  * Decodes and resizes once. EXIF orientation is applied; alpha is flattened on white (a transparent product shot
  * reads as "on a white plate", not "on black"); grayscale, CMYK and 16-bit inputs become 8-bit sRGB. Only the
- * first frame of an animated image is read. An upright sRGB JPEG of ordinary shape is decoded by libjpeg-turbo at a
- * DCT scale (jpeg-scaled.ts); everything else by libvips: the whole image, shorter side -> resize (plan.ts).
+ * first frame of an animated image is read. An upright sRGB JPEG of ordinary shape is decoded and resized by
+ * libjpeg-turbo in native code (jpeg-scaled.ts); everything else by libvips: the whole image, shorter side ->
+ * resize (plan.ts).
  */
 export function decodeForViews(input: Buffer | Uint8Array | string, spec: PreprocessSpec, opts: DecodeOptions = {}): Promise<RawImage> {
   return decode(input, spec, opts, true);

@@ -4,11 +4,12 @@
  * rule for shrink-on-load), and the same native call then resamples to the target size with an antialiased linear
  * (triangle) filter: the filter libvips' `linear` kernel applies, and PIL's and torchvision's antialiased bilinear
  * (what the backbone was trained on). So a 512-px Food-101 photo gives the pixels of version 2 within rounding (0.16
- * of 255 on average), in about a third of libvips' time, and a 40 MP photo decodes at 1/8 of its size.
+ * of 255 on the median photo) for less than half of libvips' CPU, and a 40 MP photo decodes at 1/8 of its size.
  *
  * Why not shrink all the way in the DCT (a 512x512 photo straight to 256x256, 3x faster again): measured, it cost
  * 1.3 points of validation accuracy over 18 paired runs (14 worse): the DCT's reduction is a near-ideal low-pass,
- * sharper than the triangle filter the backbone's training data went through (BENCHMARKS.md, "JPEG decoding").
+ * sharper than the triangle filter the backbone's training data went through (BENCHMARKS.md, "Accuracy of the
+ * default pipeline", version 3).
  *
  * Taken only when the result needs nothing libjpeg does not do: upright (EXIF orientation 1), no ICC profile (the
  * pixels are already sRGB), YCbCr/RGB/grayscale (CMYK is refused by the addon and goes to libvips), an ordinary

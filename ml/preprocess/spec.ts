@@ -11,8 +11,9 @@ import { StringEnum, Type, type Static } from '../../runner/schema-builder.ts';
 export const PREPROCESS_CODE_VERSION = 3;
 // 2: sources more extreme than 4:1 are cut to their centre before resizing (plan.ts), sources >= 4x resize on the
 //    shorter side shrink while decoding, only the first frame of animations is read. Ordinary photos: unchanged.
-// 3: upright sRGB JPEGs of ordinary shape are shrunk inside libjpeg-turbo's inverse DCT (by m/8, to the smallest
-//    size covering `resize`), then resampled only if that is not exactly `resize` (jpeg-scaled.ts).
+// 3: upright sRGB JPEGs of ordinary shape (with the `linear` kernel) are decoded by libjpeg-turbo, shrunk in its
+//    inverse DCT only while 2x is left, and resampled with the same triangle filter in native code (jpeg-scaled.ts):
+//    within rounding of version 2 (0.16 of 255 on the median photo). Everything else: unchanged.
 
 /** sharp's resize kernels (`sharp.kernel`). */
 export const RESIZE_KERNELS = ['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3', 'mks2013', 'mks2021'] as const;

@@ -20,13 +20,13 @@ export interface RawImage {
 /** Thrown when the input is not an image sharp can decode (the server maps it to 415/422). */
 export class ImageDecodeError extends Error {
   readonly code = 'IMAGE_DECODE';
-  /** libvips gave up because the decode ran past its `timeoutSeconds`. */
+  /** The decoder (libvips or libjpeg) gave up because the decode ran past its `timeoutSeconds`. */
   readonly timedOut: boolean;
   constructor(what: string, cause: unknown) {
     const message = cause instanceof Error ? cause.message : String(cause);
     super(`cannot decode image ${what}: ${message}`, { cause });
     this.name = 'ImageDecodeError';
-    this.timedOut = /timeout/i.test(message);
+    this.timedOut = /timeout/i.test(message) || (cause as { code?: unknown } | undefined)?.code === 'JPEG_TIMEOUT';
   }
 }
 
@@ -88,9 +88,10 @@ async function decode(input: Buffer | Uint8Array | string, spec: PreprocessSpec,
     if (opts.limitInputPixels !== undefined && size.width * size.height > opts.limitInputPixels) {
       throw new Error(`the image has ${size.width}x${size.height} pixels, over the limit of ${opts.limitInputPixels}`);
     }
-    if (jpegPath && format === 'jpeg' && header && takesJpegPath({ ...size, orientation: header.orientation, iccBytes: icc }, plan, spec)) {
+    const jpegInput = format === 'jpeg' && header ? { ...size, orientation: header.orientation, iccBytes: icc } : undefined;
+    if (jpegPath && jpegInput && takesJpegPath(jpegInput, plan, spec)) {
       try {
-        return await decodeJpegScaled(bytes, { ...size, orientation: header.orientation, iccBytes: icc }, spec, opts.timeoutSeconds !== undefined ? opts.timeoutSeconds * 1000 : undefined);
+        return await decodeJpegScaled(bytes, jpegInput, spec, opts.timeoutSeconds !== undefined ? opts.timeoutSeconds * 1000 : undefined);
       } catch (err) {
         // CMYK/YCCK: libvips converts those to sRGB below; anything else is the image's fault.
         if (!(err instanceof JpegUnsupportedError)) throw err;

@@ -146,43 +146,15 @@ static int make_taps(unsigned int in, unsigned int out, taps *t) {
 static unsigned char clamp_byte(float v) { return v <= 0 ? 0 : v >= 255 ? 255 : (unsigned char)(v + 0.5f); }
 
 /*
- * One output row of the horizontal pass. The tap count is a compile-time constant in each instance, so the inner
- * loop unrolls; the arithmetic (and so every output value) is the same for every instance.
+ * One output row of the horizontal pass, `n` taps per pixel. Always inlined, and called below with literal tap
+ * counts, so each common count gets its own unrolled copy; the arithmetic (and every output value) is the same.
  */
-#define HORIZONTAL(T)                                                                              \
-  static void horizontal_##T(const float *row, const taps *h, unsigned char *out, unsigned int ow) { \
-    for (unsigned int x = 0; x < ow; x++) {                                                        \
-      const float *wh = h->weight + (size_t)x * (T);                                               \
-      const float *p = row + (size_t)h->start[x] * 3;                                              \
-      float r = 0, g = 0, b = 0;                                                                   \
-      for (int k = 0; k < (T); k++, p += 3) {                                                      \
-        r += wh[k] * p[0];                                                                         \
-        g += wh[k] * p[1];                                                                         \
-        b += wh[k] * p[2];                                                                         \
-      }                                                                                            \
-      out[x * 3] = clamp_byte(r);                                                                  \
-      out[x * 3 + 1] = clamp_byte(g);                                                              \
-      out[x * 3 + 2] = clamp_byte(b);                                                              \
-    }                                                                                              \
-  }
-HORIZONTAL(3)
-HORIZONTAL(4)
-HORIZONTAL(5)
-HORIZONTAL(6)
-
-static void horizontal(const float *row, const taps *h, unsigned char *out, unsigned int ow) {
-  switch (h->max_taps) {
-    case 3: horizontal_3(row, h, out, ow); return;
-    case 4: horizontal_4(row, h, out, ow); return;
-    case 5: horizontal_5(row, h, out, ow); return;
-    case 6: horizontal_6(row, h, out, ow); return;
-    default: break;
-  }
+static inline __attribute__((always_inline)) void horizontal_taps(const float *row, const taps *h, unsigned char *out, unsigned int ow, int n) {
   for (unsigned int x = 0; x < ow; x++) {
-    const float *wh = h->weight + (size_t)x * h->max_taps;
+    const float *wh = h->weight + (size_t)x * n;
     const float *p = row + (size_t)h->start[x] * 3;
     float r = 0, g = 0, b = 0;
-    for (int k = 0; k < h->max_taps; k++, p += 3) {
+    for (int k = 0; k < n; k++, p += 3) {
       r += wh[k] * p[0];
       g += wh[k] * p[1];
       b += wh[k] * p[2];
@@ -190,6 +162,16 @@ static void horizontal(const float *row, const taps *h, unsigned char *out, unsi
     out[x * 3] = clamp_byte(r);
     out[x * 3 + 1] = clamp_byte(g);
     out[x * 3 + 2] = clamp_byte(b);
+  }
+}
+
+static void horizontal(const float *row, const taps *h, unsigned char *out, unsigned int ow) {
+  switch (h->max_taps) {
+    case 3: horizontal_taps(row, h, out, ow, 3); return;
+    case 4: horizontal_taps(row, h, out, ow, 4); return;
+    case 5: horizontal_taps(row, h, out, ow, 5); return;
+    case 6: horizontal_taps(row, h, out, ow, 6); return;
+    default: horizontal_taps(row, h, out, ow, h->max_taps); return;
   }
 }
 

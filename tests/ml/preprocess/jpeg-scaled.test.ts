@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { DEFAULT_PREPROCESS, decodeForViews, decodePlan, iccBytes, readHeaderSize } from '../../../ml/preprocess/index.ts';
+import { DEFAULT_PREPROCESS, decodeForViews, decodePlan, iccBytes, ImageDecodeError, readHeaderSize } from '../../../ml/preprocess/index.ts';
 import { jpegScaleEighths, outsideFit, takesJpegPath } from '../../../ml/preprocess/jpeg-scaled.ts';
 import type * as JpegAddon from 'food101-jpeg';
 import { miniDataDir } from '../../helpers/paths.ts';
@@ -127,6 +127,10 @@ describe('JPEG decoding with DCT scaling', () => {
     assert.equal(takesJpegPath({ ...input, iccBytes: 3144 }, decodePlan(512, 512, spec), spec), false);
     assert.equal(takesJpegPath({ ...input, width: 5000, height: 300 }, decodePlan(5000, 300, spec), spec), false);
     assert.equal(takesJpegPath({ ...input, width: 200, height: 300 }, decodePlan(200, 300, spec), spec), false);
+    // The decode's own limits hold on this path too: the pixel limit, and a deadline that says it timed out.
+    await assert.rejects(decodeForViews(bytes, spec, { limitInputPixels: 1000 }), (err: Error) => err instanceof ImageDecodeError && /over the limit of 1000/.test(err.message));
+    const big = await bigJpeg(false);
+    await assert.rejects(decodeForViews(big, spec, { timeoutSeconds: 0.001 }), (err: Error) => err instanceof ImageDecodeError && err.timedOut);
     // A CMYK JPEG passes the checks, the addon refuses it, and libvips converts it.
     const cmyk = await sharp(bytes).toColourspace('cmyk').jpeg().toBuffer();
     const fromCmyk = await decodeForViews(cmyk, spec);
